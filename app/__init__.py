@@ -1,0 +1,50 @@
+"""The application factory."""
+import logging
+
+from flask import Flask
+
+from app import config as settings
+from app import redis_client
+from app.errors import register_errorhandlers
+from app.extensions import cors, db, jwt, limiter, migrate, openapi
+
+
+def create_app(overrides=None):
+    """Build the app from environment settings; `overrides` (a mapping) wins over them."""
+    app = Flask(__name__)
+    app.config.update(settings.from_env())
+    if overrides:
+        app.config.update(overrides)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app):
+    from app import models  # noqa: F401  (tables must be known to Flask-Migrate)
+    from app.auth import tokens
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    redis_client.init_app(app)
+    jwt.init_app(app)
+    tokens.register(jwt)
+    limiter.init_app(app)
+    cors.init_app(app, origins=app.config["CORS_ORIGINS"] or [], supports_credentials=False)
+    openapi.init_app(app)
+
+
+def register_blueprints(app):
+    from app.api import register
+
+    register(app, openapi)
+
+
+def register_commands(app):
+    from app.cli import users_cli
+
+    app.cli.add_command(users_cli)

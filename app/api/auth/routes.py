@@ -1,0 +1,57 @@
+from flask import current_app, request
+from flask_jwt_extended import jwt_required
+from flask_smorest import Blueprint
+
+from app.api.auth.schemas import LoginSchema, LogoutSchema, RegisterSchema, TokensSchema
+from app.api.users.schemas import UserSchema
+from app.auth import tokens
+from app.extensions import limiter
+from app.services import users
+
+blp = Blueprint("auth", __name__, url_prefix="/auth", description="Registration and tokens")
+
+
+def _login_username():
+    """Rate-limit key: the username being tried, whatever IP it comes from."""
+    body = request.get_json(silent=True)
+    username = body.get("username") if isinstance(body, dict) else None
+    return f"login-user:{str(username or '').lower()[:64]}"
+
+
+@blp.route("/register", methods=["POST"])
+@blp.arguments(RegisterSchema)
+@blp.response(201, UserSchema)
+@blp.doc(security=[])
+def register(data):
+    """Create an account."""
+    return users.register_user(data["username"], data["password"], data.get("display_name"))
+
+
+@blp.route("/login", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_USERNAME"], key_func=_login_username)
+@blp.arguments(LoginSchema)
+@blp.response(200, TokensSchema)
+@blp.alt_response(401, description="Invalid username or password")
+@blp.alt_response(429, description="Too many attempts (per IP and per username)")
+@blp.doc(security=[])
+def login(data):
+    """Exchange a username and password for an access and a refresh token."""
+    return tokens.issue_tokens(users.authenticate(data["username"], data["password"]))
+
+
+@blp.route("/refresh", methods=["POST"])
+@jwt_required(refresh=True)
+@blp.response(200, TokensSchema)
+def refresh():
+    """A new access token; send the refresh token as the Bearer token."""
+    return tokens.refresh_access_token()
+
+
+@blp.route("/logout", methods=["POST"])
+@jwt_required()
+@blp.arguments(LogoutSchema, required=False)
+@blp.response(204)
+def logout(data):
+    """Revoke the presented access token (and the refresh token given in the body, if any)."""
+    tokens.revoke_current(data.get("refresh_token"))

@@ -1,0 +1,86 @@
+from flask_jwt_extended import jwt_required
+from flask_smorest import Blueprint
+
+from app.api.conversations.schemas import (ArchiveSchema, ArchiveStateSchema, ConversationDetailSchema,
+                                           ConversationListQuerySchema, ConversationPageSchema,
+                                           CreateConversationSchema)
+from app.api.messages.schemas import (MessagePageQuerySchema, MessagePageSchema, MessageSchema,
+                                      SearchQuerySchema, SearchResultsSchema, SendMessageSchema)
+from app.auth.tokens import current_user_id
+from app.services import conversations, messages, search
+
+blp = Blueprint("conversations", __name__, url_prefix="/conversations",
+                description="Conversations and their messages. Non-participants get 404 for everything.")
+
+
+@blp.route("", methods=["POST"])
+@jwt_required()
+@blp.arguments(CreateConversationSchema)
+@blp.response(201, ConversationDetailSchema)
+@blp.alt_response(200, schema=ConversationDetailSchema, description="The existing direct conversation")
+def create(data):
+    """Start a direct conversation (one other participant, no title) or a group."""
+    me = current_user_id()
+    conversation, created = conversations.create_conversation(me, data["participant_ids"], data.get("title"))
+    return conversations.conversation_summary(me, conversation.id), 201 if created else 200
+
+
+@blp.route("", methods=["GET"])
+@jwt_required()
+@blp.arguments(ConversationListQuerySchema, location="query")
+@blp.response(200, ConversationPageSchema)
+def index(query):
+    """The caller's conversations, most recent activity first, with unread counts and a preview."""
+    items, next_cursor = conversations.list_conversations(current_user_id(), **query)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/<int:conversation_id>")
+@jwt_required()
+@blp.response(200, ConversationDetailSchema)
+def show(conversation_id):
+    """One conversation with its participants and their read positions."""
+    return conversations.conversation_summary(current_user_id(), conversation_id)
+
+
+@blp.route("/<int:conversation_id>/archive", methods=["PATCH"])
+@jwt_required()
+@blp.arguments(ArchiveSchema, required=False)
+@blp.response(200, ArchiveStateSchema)
+def archive(data, conversation_id):
+    """Archive (or, with {"archived": false}, unarchive) for the caller only."""
+    return conversations.set_archived(current_user_id(), conversation_id, data.get("archived", True))
+
+
+@blp.route("/<int:conversation_id>/messages", methods=["POST"])
+@jwt_required()
+@blp.arguments(SendMessageSchema)
+@blp.response(201, MessageSchema)
+@blp.alt_response(200, schema=MessageSchema, description="A retry: the message first stored with this client_message_id")
+@blp.alt_response(429, description="Sending limit reached; see Retry-After")
+def send(data, conversation_id):
+    """Send a message."""
+    result = messages.send_message(current_user_id(), conversation_id, data["content"],
+                                   data.get("client_message_id"))
+    headers = result.quota.headers() if result.quota else {}
+    return result.message, 201 if result.created else 200, headers
+
+
+@blp.route("/<int:conversation_id>/messages", methods=["GET"])
+@jwt_required()
+@blp.arguments(MessagePageQuerySchema, location="query")
+@blp.response(200, MessagePageSchema)
+def history(query, conversation_id):
+    """Messages by seq, oldest first. Page back with before=<first seq>, forward with after=<last seq>."""
+    items, has_more = messages.list_messages(current_user_id(), conversation_id, **query)
+    return {"items": items, "has_more": has_more}
+
+
+@blp.route("/<int:conversation_id>/messages/search")
+@jwt_required()
+@blp.arguments(SearchQuerySchema, location="query")
+@blp.response(200, SearchResultsSchema)
+def search_in_conversation(query, conversation_id):
+    """Full-text search within one conversation, best matches first, with highlighted snippets."""
+    hits, next_cursor = search.search_messages(current_user_id(), conversation_id=conversation_id, **query)
+    return {"items": hits, "next_cursor": next_cursor}

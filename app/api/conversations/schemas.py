@@ -1,0 +1,58 @@
+from marshmallow import Schema, fields, validate
+
+from app.api.messages.schemas import MessageSchema
+from app.api.users.schemas import PublicUserSchema
+
+
+class CreateConversationSchema(Schema):
+    participant_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), required=True,
+                                  validate=validate.Length(min=1, max=1000), metadata={
+        "description": "The other participants' user ids. One id and no title makes a direct conversation."})
+    title = fields.String(validate=validate.Length(min=1, max=120))
+
+
+class ArchiveSchema(Schema):
+    archived = fields.Boolean(load_default=True)
+
+
+class ConversationListQuerySchema(Schema):
+    archived = fields.Boolean(load_default=False, metadata={"description": "List archived conversations instead"})
+    cursor = fields.String(validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class ParticipantSchema(Schema):
+    user = fields.Nested(PublicUserSchema)
+    joined_at = fields.DateTime()
+    last_read_seq = fields.Integer()
+    last_read_message_id = fields.Integer(allow_none=True)
+
+
+class ConversationSchema(Schema):
+    id = fields.Integer(attribute="conversation.id")
+    kind = fields.String(attribute="conversation.kind")
+    title = fields.String(attribute="conversation.title", allow_none=True)
+    created_by = fields.Integer(attribute="conversation.created_by", allow_none=True)
+    created_at = fields.DateTime(attribute="conversation.created_at")
+    last_message_at = fields.DateTime(attribute="conversation.last_message_at", allow_none=True)
+    last_seq = fields.Integer(attribute="conversation.last_seq")
+    archived = fields.Function(lambda summary: summary.participant.archived_at is not None)
+    muted = fields.Boolean(attribute="participant.muted")
+    last_read_seq = fields.Integer(attribute="participant.last_read_seq")
+    unread_count = fields.Integer()
+    last_message = fields.Nested(MessageSchema, allow_none=True)
+
+
+class ConversationDetailSchema(ConversationSchema):
+    participants = fields.List(fields.Nested(ParticipantSchema), attribute="conversation.participants")
+
+
+class ConversationPageSchema(Schema):
+    items = fields.List(fields.Nested(ConversationSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class ArchiveStateSchema(Schema):
+    conversation_id = fields.Integer()
+    archived = fields.Function(lambda participant: participant.archived_at is not None)
+    archived_at = fields.DateTime(allow_none=True)

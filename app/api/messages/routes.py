@@ -1,0 +1,26 @@
+from flask_jwt_extended import jwt_required
+from flask_smorest import Blueprint
+
+from app.api.messages.schemas import ReadPositionSchema, SearchQuerySchema, SearchResultsSchema
+from app.auth.tokens import current_user_id
+from app.services import messages, search
+
+blp = Blueprint("messages", __name__, url_prefix="/messages", description="Messages across conversations")
+
+
+@blp.route("/search")
+@jwt_required()
+@blp.arguments(SearchQuerySchema, location="query")
+@blp.response(200, SearchResultsSchema)
+def search_all(query):
+    """Full-text search across all of the caller's conversations."""
+    hits, next_cursor = search.search_messages(current_user_id(), **query)
+    return {"items": hits, "next_cursor": next_cursor}
+
+
+@blp.route("/<int:message_id>/read", methods=["PATCH"])
+@jwt_required()
+@blp.response(200, ReadPositionSchema)
+def mark_read(message_id):
+    """Move the caller's read position to this message (never backwards; idempotent)."""
+    return messages.mark_read(current_user_id(), message_id)

@@ -1,0 +1,1 @@
+"""Authentication: JWT issue/verify/revoke and the current-user helpers."""

@@ -1,0 +1,75 @@
+"""JWT issue, verification hooks and revocation (a blocklist in Redis, checked on every request)."""
+import time
+
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, get_jwt, get_jwt_identity
+
+from app.errors import error_response
+from app.redis_client import get_redis, key
+
+
+def issue_tokens(user):
+    """Access + refresh token pair for `user`, in the shape POST /auth/login returns."""
+    from flask import current_app
+
+    identity = str(user.id)
+    expires = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
+    return {
+        "access_token": create_access_token(identity=identity),
+        "refresh_token": create_refresh_token(identity=identity),
+        "token_type": "Bearer",
+        "expires_in": int(expires.total_seconds()),
+    }
+
+
+def refresh_access_token():
+    """A new access token for the identity of the (already verified) refresh token."""
+    from flask import current_app
+
+    expires = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
+    return {
+        "access_token": create_access_token(identity=get_jwt_identity()),
+        "token_type": "Bearer",
+        "expires_in": int(expires.total_seconds()),
+    }
+
+
+def revoke(claims):
+    """Blocklist a token until it would have expired anyway."""
+    ttl = max(int(claims["exp"] - time.time()), 1)
+    get_redis().set(key("revoked", claims["jti"]), "1", ex=ttl)
+
+
+def revoke_current(refresh_token=None):
+    """Revoke the presented access token and, if given and the caller's own, a refresh token."""
+    claims = get_jwt()
+    revoke(claims)
+    if refresh_token:
+        refresh_claims = decode_token(refresh_token, allow_expired=True)
+        if refresh_claims.get("type") == "refresh" and refresh_claims["sub"] == claims["sub"]:
+            revoke(refresh_claims)
+
+
+def is_revoked(jti):
+    return bool(get_redis().exists(key("revoked", jti)))
+
+
+def current_user_id():
+    return int(get_jwt_identity())
+
+
+def register(jwt):
+    """Hook the blocklist and the error format into flask-jwt-extended."""
+
+    @jwt.token_in_blocklist_loader
+    def _revoked(jwt_header, jwt_payload):
+        return is_revoked(jwt_payload["jti"])
+
+    def unauthorized(message):
+        return error_response(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+
+    jwt.unauthorized_loader(lambda reason: unauthorized(reason))
+    jwt.invalid_token_loader(lambda reason: unauthorized(f"invalid token: {reason}"))
+    jwt.expired_token_loader(lambda header, payload: unauthorized("token has expired"))
+    jwt.revoked_token_loader(lambda header, payload: unauthorized("token has been revoked"))
+    jwt.needs_fresh_token_loader(lambda header, payload: unauthorized("fresh token required"))
+    jwt.user_lookup_error_loader(lambda header, payload: unauthorized("user not found"))

@@ -1,0 +1,120 @@
+"""Settings from the environment (12-factor). `.env.example` documents every variable.
+
+Required settings have no default: `Config.from_env()` raises when they are missing.
+`DATABASE_URL` and `REDIS_URL` are required by the app itself; `make run` and the
+test suite fill them in with embedded servers when they are unset (see app/devstack.py).
+"""
+import os
+from datetime import timedelta
+
+
+class MissingSetting(RuntimeError):
+    """A required environment variable is not set."""
+
+
+def _required(env, name):
+    value = env.get(name)
+    if not value:
+        raise MissingSetting(f"environment variable {name} is required")
+    return value
+
+
+def _int(env, name, default):
+    return int(env.get(name, default))
+
+
+def _bool(env, name, default):
+    return env.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(env, name, default=""):
+    return [item.strip() for item in env.get(name, default).split(",") if item.strip()]
+
+
+def _jwt_settings(env):
+    algorithm = env.get("JWT_ALGORITHM", "HS256")
+    settings = {
+        "JWT_ALGORITHM": algorithm,
+        "JWT_DECODE_ALGORITHMS": [algorithm],
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=_int(env, "JWT_ACCESS_TOKEN_MINUTES", 15)),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=_int(env, "JWT_REFRESH_TOKEN_DAYS", 30)),
+        "JWT_TOKEN_LOCATION": ["headers"],
+        "JWT_ERROR_MESSAGE_KEY": "message",
+    }
+    if algorithm.startswith("HS"):
+        settings["JWT_SECRET_KEY"] = _required(env, "JWT_SECRET_KEY")
+    else:
+        # An external identity provider may sign tokens: the public key verifies them,
+        # and the private key (optional) lets this service issue its own.
+        settings["JWT_PUBLIC_KEY"] = _required(env, "JWT_PUBLIC_KEY").replace("\\n", "\n")
+        settings["JWT_PRIVATE_KEY"] = env.get("JWT_PRIVATE_KEY", "").replace("\\n", "\n") or None
+    if env.get("JWT_ISSUER"):
+        settings["JWT_ENCODE_ISSUER"] = settings["JWT_DECODE_ISSUER"] = env["JWT_ISSUER"]
+    if env.get("JWT_AUDIENCE"):
+        settings["JWT_ENCODE_AUDIENCE"] = settings["JWT_DECODE_AUDIENCE"] = env["JWT_AUDIENCE"]
+    return settings
+
+
+def from_env(env=None):
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ if env is None else env
+    prefix = env.get("REDIS_KEY_PREFIX", "msg:")
+    config = {
+        "SQLALCHEMY_DATABASE_URI": _psycopg2_url(_required(env, "DATABASE_URL")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            # pre_ping lets the pool drop connections that died with a PostgreSQL restart.
+            "pool_pre_ping": True,
+            "pool_size": _int(env, "DATABASE_POOL_SIZE", 10),
+            "max_overflow": _int(env, "DATABASE_MAX_OVERFLOW", 10),
+            "pool_timeout": _int(env, "DATABASE_POOL_TIMEOUT", 10),
+            "connect_args": {
+                "connect_timeout": _int(env, "DATABASE_CONNECT_TIMEOUT", 5),
+                "options": f"-c statement_timeout={_int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15000)}",
+            },
+        },
+        "REDIS_URL": _required(env, "REDIS_URL"),
+        "REDIS_KEY_PREFIX": prefix,
+        "CORS_ORIGINS": _list(env, "CORS_ORIGINS"),
+        "MESSAGE_MAX_LENGTH": _int(env, "MESSAGE_MAX_LENGTH", 4000),
+        "SEND_RATE_LIMIT": _int(env, "SEND_RATE_LIMIT", 100),
+        "SEND_RATE_WINDOW_SECONDS": _int(env, "SEND_RATE_WINDOW_SECONDS", 3600),
+        "MAX_GROUP_SIZE": _int(env, "MAX_GROUP_SIZE", 500),
+        "LOGIN_RATE_LIMIT_PER_IP": env.get("LOGIN_RATE_LIMIT_PER_IP", "30 per minute"),
+        "LOGIN_RATE_LIMIT_PER_USERNAME": env.get("LOGIN_RATE_LIMIT_PER_USERNAME", "10 per 15 minutes"),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 256 * 1024),
+        # flask-limiter: shared Redis storage, headers on, per-process memory if Redis is down.
+        "RATELIMIT_STORAGE_URI": _limiter_storage_uri(_required(env, "REDIS_URL")),
+        "RATELIMIT_KEY_PREFIX": f"{prefix}limiter",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
+        # OpenAPI document and Swagger UI (served from a local copy: no CDN).
+        "API_TITLE": "Messaging API",
+        "API_VERSION": "1.0.0",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/docs/assets/",
+        "API_SPEC_OPTIONS": {
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+            "security": [{"bearerAuth": []}],
+        },
+    }
+    config.update(_jwt_settings(env))
+    return config
+
+
+def _psycopg2_url(url):
+    """SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3; we ship psycopg2 (psycogreen-patched)."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg2://" + url[len(scheme):]
+    return url
+
+
+def _limiter_storage_uri(redis_url):
+    """flask-limiter (the `limits` package) spells Redis-over-unix-socket as redis+unix://."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://"):]
+    return redis_url
