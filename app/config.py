@@ -74,6 +74,7 @@ def from_env(env=None):
         },
         "REDIS_URL": _required(env, "REDIS_URL"),
         "REDIS_KEY_PREFIX": prefix,
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "CORS_ORIGINS": _list(env, "CORS_ORIGINS"),
         "MESSAGE_MAX_LENGTH": _int(env, "MESSAGE_MAX_LENGTH", 4000),
         "SEND_RATE_LIMIT": _int(env, "SEND_RATE_LIMIT", 100),

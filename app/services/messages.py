@@ -8,6 +8,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Conversation, Message, Participant
 from app.services import content as content_rules
+from app.services import events
 from app.services.conversations import conversation_for, unarchive_for_all
 from app.services.send_limits import take_send_slot
 
@@ -55,6 +56,7 @@ def send_message(sender_id, conversation_id, content, client_message_id=None):
         if not original:
             raise
         return SendResult(original, created=False)
+    events.message_created(message)
     return SendResult(message, created=True, quota=quota)
 
 
@@ -130,8 +132,11 @@ def mark_read(user_id, message_id):
     db.session.refresh(participant)
     position_message = db.session.get(Message, participant.last_read_message_id) if participant.last_read_message_id else message
     db.session.refresh(position_message)
-    return ReadPosition(conversation_id=message.conversation_id, user_id=user_id, message_id=position_message.id,
-                        seq=participant.last_read_seq, read_at=position_message.read_at, moved=moved)
+    position = ReadPosition(conversation_id=message.conversation_id, user_id=user_id, message_id=position_message.id,
+                            seq=participant.last_read_seq, read_at=position_message.read_at, moved=moved)
+    if moved:
+        events.read_position_moved(position)
+    return position
 
 
 def get_message(user_id, message_id):

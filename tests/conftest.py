@@ -1,0 +1,67 @@
+"""Fixtures: real PostgreSQL and Redis (embedded unless TEST_DATABASE_URL / TEST_REDIS_URL are set),
+one app for the session, a clean database and Redis for every test."""
+import os
+import secrets
+import shutil
+import tempfile
+
+import pytest
+from sqlalchemy import text
+
+from app.devstack import ensure_services, stop_all
+from tests.helpers import ApiClient
+
+
+@pytest.fixture(scope="session")
+def stack():
+    """The backing services: {"env": settings for the app, "embedded": {"postgres": ..., "redis": ...}}."""
+    var_dir = tempfile.mkdtemp(prefix="msgtest-", dir="/tmp")  # short path: unix socket names are limited
+    given = {"DATABASE_URL": os.environ.get("TEST_DATABASE_URL", ""),
+             "REDIS_URL": os.environ.get("TEST_REDIS_URL", "")}
+    env, started = ensure_services(var_dir, given, database="messaging_test")
+    env.update(JWT_SECRET_KEY=secrets.token_hex(32), LOG_LEVEL="WARNING", REDIS_KEY_PREFIX="test:")
+    embedded = {type(s).__name__.replace("Embedded", "").lower(): s for s in started}
+    yield {"env": env, "embedded": embedded, "var_dir": var_dir}
+    stop_all(started)
+    shutil.rmtree(var_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def app(stack):
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    os.environ.update({k: v for k, v in stack["env"].items() if k != "FLASK_APP"})
+    app = create_app({"TESTING": True})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def clean_state(request):
+    """Every test starts with empty tables and an empty Redis database."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    from app.extensions import db
+    from app.redis_client import get_redis
+
+    with app.app_context():
+        db.session.remove()
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+        get_redis().flushdb()
+
+
+@pytest.fixture
+def client(app):
+    return ApiClient(app.test_client())
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,52 @@
+"""Small builders for tests: users with tokens, conversations, messages."""
+import itertools
+from dataclasses import dataclass
+
+_names = itertools.count(1)
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class User:
+    id: int
+    username: str
+    token: str
+    refresh_token: str
+
+    @property
+    def headers(self):
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class ApiClient:
+    """The Flask test client plus builders that go through the public API, as a user would."""
+
+    def __init__(self, http):
+        self.http = http
+
+    def __getattr__(self, name):  # get/post/patch/... go straight to the test client
+        return getattr(self.http, name)
+
+    def user(self, username=None, password=PASSWORD):
+        username = username or f"user{next(_names)}"
+        created = self.http.post("/auth/register", json={"username": username, "password": password})
+        assert created.status_code == 201, created.get_json()
+        tokens = self.http.post("/auth/login", json={"username": username, "password": password}).get_json()
+        return User(created.get_json()["id"], username, tokens["access_token"], tokens["refresh_token"])
+
+    def conversation(self, creator, *others, title=None):
+        body = {"participant_ids": [u.id for u in others]}
+        if title:
+            body["title"] = title
+        response = self.http.post("/conversations", json=body, headers=creator.headers)
+        assert response.status_code in (200, 201), response.get_json()
+        return response.get_json()["id"]
+
+    def send(self, sender, conversation_id, content="hello", **extra):
+        response = self.http.post(f"/conversations/{conversation_id}/messages",
+                                  json={"content": content, **extra}, headers=sender.headers)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def as_user(self, user, method, path, **kwargs):
+        return getattr(self.http, method)(path, headers=user.headers, **kwargs)
