@@ -65,3 +65,14 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_app(app):
+    """Build another app on the same PostgreSQL and Redis, with config overrides (e.g. a second worker)."""
+    from app import create_app
+
+    def make(overrides=None):
+        return create_app({"TESTING": True, **(overrides or {})})
+
+    return make
