@@ -1,0 +1,296 @@
+import pytest
+
+
+def create(client, user, participant_ids, **extra):
+    return client.as_user(user, "post", "/conversations", json={"participant_ids": participant_ids, **extra})
+
+
+def listing(client, user, **params):
+    response = client.as_user(user, "get", "/conversations", query_string=params)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+# --- create -----------------------------------------------------------------
+
+def test_create_direct_conversation_returns_201_with_both_participants(client):
+    alice, bob = client.user("alice"), client.user("bob")
+
+    response = create(client, alice, [bob.id])
+
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["kind"] == "direct"
+    assert body["title"] is None
+    assert body["created_by"] == alice.id
+    assert {p["user"]["id"] for p in body["participants"]} == {alice.id, bob.id}
+
+
+def test_direct_conversation_is_returned_again_with_200_from_either_side(client):
+    alice, bob = client.user("alice"), client.user("bob")
+    first = create(client, alice, [bob.id]).get_json()["id"]
+
+    again = create(client, alice, [bob.id])
+    other_side = create(client, bob, [alice.id])
+
+    assert again.status_code == other_side.status_code == 200
+    assert again.get_json()["id"] == other_side.get_json()["id"] == first
+
+
+def test_group_with_title_is_a_new_conversation_each_time(client):
+    alice, bob, carol = client.user("alice"), client.user("bob"), client.user("carol")
+
+    first = create(client, alice, [bob.id, carol.id], title="Trip")
+    second = create(client, alice, [bob.id, carol.id], title="Trip")
+
+    assert first.status_code == second.status_code == 201
+    assert first.get_json()["id"] != second.get_json()["id"]
+    body = first.get_json()
+    assert body["kind"] == "group"
+    assert body["title"] == "Trip"
+    assert len(body["participants"]) == 3
+
+
+def test_two_people_with_a_title_make_a_group_not_their_direct_conversation(client):
+    alice, bob = client.user("alice"), client.user("bob")
+    direct = create(client, alice, [bob.id]).get_json()["id"]
+
+    titled = create(client, alice, [bob.id], title="Project")
+
+    assert titled.status_code == 201
+    assert titled.get_json()["kind"] == "group"
+    assert titled.get_json()["id"] != direct
+
+
+def test_unknown_participant_ids_are_rejected_naming_participant_ids(client):
+    alice, bob = client.user("alice"), client.user("bob")
+
+    response = create(client, alice, [bob.id, 999999])
+
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error"
+    assert "999999" in error["details"]["fields"]["participant_ids"][0]
+
+
+def test_conversation_with_only_yourself_is_rejected(client):
+    alice = client.user("alice")
+
+    response = create(client, alice, [alice.id])
+
+    assert response.status_code == 422
+    assert "participant_ids" in response.get_json()["error"]["details"]["fields"]
+
+
+def test_group_larger_than_the_limit_is_rejected(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_GROUP_SIZE", 2)
+    alice, bob, carol = client.user("alice"), client.user("bob"), client.user("carol")
+
+    response = create(client, alice, [bob.id, carol.id], title="Too many")
+
+    assert response.status_code == 422
+    assert "participant_ids" in response.get_json()["error"]["details"]["fields"]
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "participant_ids"),
+    ({"participant_ids": []}, "participant_ids"),
+    ({"participant_ids": ["2"]}, "participant_ids"),
+    ({"participant_ids": [0]}, "participant_ids"),
+    ({"participant_ids": [2], "title": ""}, "title"),
+    ({"participant_ids": [2], "title": "x" * 121}, "title"),
+])
+def test_create_rejects_malformed_bodies_naming_the_field(client, body, field):
+    alice = client.user("alice")
+
+    response = client.as_user(alice, "post", "/conversations", json=body)
+
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["details"]["fields"]
+
+
+def test_rejected_create_writes_nothing(client):
+    alice = client.user("alice")
+
+    create(client, alice, [424242])
+
+    assert listing(client, alice)["items"] == []
+
+
+# --- list -------------------------------------------------------------------
+
+def test_list_orders_by_most_recent_activity(client):
+    alice, bob, carol, dave = (client.user(n) for n in ("alice", "bob", "carol", "dave"))
+    with_bob = client.conversation(alice, bob)
+    with_carol = client.conversation(alice, carol)
+    with_dave = client.conversation(alice, dave)
+    client.send(bob, with_bob, "bump")
+
+    ids = [c["id"] for c in listing(client, alice)["items"]]
+
+    assert ids == [with_bob, with_dave, with_carol]
+
+
+def test_list_shows_unread_count_and_last_message_preview(client):
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+    client.send(alice, conversation, "mine does not count")
+    client.send(bob, conversation, "one")
+    client.send(bob, conversation, "two")
+
+    alice_view = listing(client, alice)["items"][0]
+    bob_view = listing(client, bob)["items"][0]
+
+    assert alice_view["unread_count"] == 2
+    assert bob_view["unread_count"] == 1
+    assert alice_view["last_message"]["content"] == "two"
+    assert alice_view["last_message"]["seq"] == 3
+    assert alice_view["last_seq"] == 3
+
+
+def test_list_of_a_conversation_without_messages_has_no_preview(client):
+    alice, bob = client.user("alice"), client.user("bob")
+    client.conversation(alice, bob)
+
+    item = listing(client, alice)["items"][0]
+
+    assert item["last_message"] is None
+    assert item["unread_count"] == 0
+
+
+def test_list_pages_through_every_conversation_once_with_the_cursor(client):
+    alice = client.user("alice")
+    others = [client.user() for _ in range(7)]
+    created = [client.conversation(alice, other) for other in others]
+    client.send(alice, created[2], "bump")
+
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = listing(client, alice, **params)
+        seen += [c["id"] for c in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 7
+    assert set(seen) == set(created)
+    assert seen[0] == created[2]
+
+
+def test_list_with_a_malformed_cursor_is_rejected(client):
+    alice = client.user("alice")
+
+    response = client.as_user(alice, "get", "/conversations", query_string={"cursor": "not-a-cursor"})
+
+    assert response.status_code == 422
+    assert "cursor" in response.get_json()["error"]["details"]["fields"]
+
+
+@pytest.mark.parametrize("params, field", [({"limit": 0}, "limit"), ({"limit": 101}, "limit"),
+                                           ({"archived": "maybe"}, "archived")])
+def test_list_rejects_bad_query_parameters(client, params, field):
+    alice = client.user("alice")
+
+    response = client.as_user(alice, "get", "/conversations", query_string=params)
+
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["details"]["fields"]
+
+
+def test_list_only_shows_the_callers_conversations(client):
+    alice, bob, carol = client.user("alice"), client.user("bob"), client.user("carol")
+    client.conversation(alice, bob)
+
+    assert listing(client, carol)["items"] == []
+
+
+# --- archive ----------------------------------------------------------------
+
+def test_archived_conversation_moves_to_the_archived_list_for_that_user_only(client):
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+
+    response = client.as_user(alice, "patch", f"/conversations/{conversation}/archive")
+
+    assert response.status_code == 200
+    assert response.get_json()["archived"] is True
+    assert response.get_json()["archived_at"]
+    assert listing(client, alice)["items"] == []
+    assert [c["id"] for c in listing(client, alice, archived="true")["items"]] == [conversation]
+    assert [c["id"] for c in listing(client, bob)["items"]] == [conversation]
+
+
+def test_unarchive_with_archived_false(client):
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+    client.as_user(alice, "patch", f"/conversations/{conversation}/archive")
+
+    response = client.as_user(alice, "patch", f"/conversations/{conversation}/archive", json={"archived": False})
+
+    assert response.get_json()["archived"] is False
+    assert [c["id"] for c in listing(client, alice)["items"]] == [conversation]
+    assert listing(client, alice, archived="true")["items"] == []
+
+
+def test_archive_twice_keeps_the_first_archive_time(client):
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+    first = client.as_user(alice, "patch", f"/conversations/{conversation}/archive").get_json()
+
+    second = client.as_user(alice, "patch", f"/conversations/{conversation}/archive", json={"archived": True})
+
+    assert second.status_code == 200
+    assert second.get_json()["archived_at"] == first["archived_at"]
+
+
+def test_archive_rejects_a_non_boolean(client):
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+
+    response = client.as_user(alice, "patch", f"/conversations/{conversation}/archive", json={"archived": "soon"})
+
+    assert response.status_code == 422
+    assert "archived" in response.get_json()["error"]["details"]["fields"]
+
+
+def test_new_message_unarchives_the_conversation_for_recipients(client):
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+    client.as_user(bob, "patch", f"/conversations/{conversation}/archive")
+
+    client.send(alice, conversation, "are you there?")
+
+    assert [c["id"] for c in listing(client, bob)["items"]] == [conversation]
+    assert listing(client, bob, archived="true")["items"] == []
+
+
+# --- detail -----------------------------------------------------------------
+
+def test_detail_shows_participants_with_their_read_positions(client):
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+    client.send(alice, conversation, "one")
+    second = client.send(alice, conversation, "two")
+    client.as_user(bob, "patch", f"/messages/{second['id']}/read")
+
+    response = client.as_user(alice, "get", f"/conversations/{conversation}")
+
+    assert response.status_code == 200
+    body = response.get_json()
+    positions = {p["user"]["id"]: (p["last_read_seq"], p["last_read_message_id"]) for p in body["participants"]}
+    assert positions == {alice.id: (0, None), bob.id: (2, second["id"])}
+    assert body["last_message"]["id"] == second["id"]
+    assert body["archived"] is False
+    assert body["muted"] is False
+
+
+def test_detail_of_an_unknown_conversation_is_404(client):
+    alice = client.user("alice")
+
+    response = client.as_user(alice, "get", "/conversations/987654")
+
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
