@@ -6,7 +6,7 @@ from flask import Flask
 from app import config as settings
 from app import redis_client
 from app.errors import register_errorhandlers
-from app.extensions import cors, db, jwt, limiter, migrate, openapi
+from app.extensions import cors, db, jwt, limiter, migrate, openapi, socketio
 
 
 def create_app(overrides=None):
@@ -36,6 +36,23 @@ def register_extensions(app):
     limiter.init_app(app)
     cors.init_app(app, origins=app.config["CORS_ORIGINS"] or [], supports_credentials=False)
     openapi.init_app(app)
+    register_realtime(app)
+
+
+def register_realtime(app):
+    """Socket.IO on the app. Every process can emit (through the Redis message queue); only processes
+    that accept Socket.IO connections start listening on the queue, at their first connection."""
+    from socketio import RedisManager
+
+    from app.realtime import register
+
+    # Built here rather than from message_queue=: Flask-SocketIO only knows redis:// URLs as Redis,
+    # and development and tests use unix:// sockets.
+    queue = RedisManager(app.config["REDIS_URL"], channel=app.config["REDIS_KEY_PREFIX"] + "socketio")
+    socketio.init_app(app, client_manager=queue, manage_session=False, async_mode="gevent",
+                      cors_allowed_origins=app.config["CORS_ORIGINS"] or None,
+                      logger=False, engineio_logger=False)
+    register(socketio)
 
 
 def register_blueprints(app):

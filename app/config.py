@@ -23,6 +23,10 @@ def _int(env, name, default):
     return int(env.get(name, default))
 
 
+def _float(env, name, default):
+    return float(env.get(name, default))
+
+
 def _bool(env, name, default):
     return env.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
@@ -80,6 +84,11 @@ def from_env(env=None):
         "SEND_RATE_LIMIT": _int(env, "SEND_RATE_LIMIT", 100),
         "SEND_RATE_WINDOW_SECONDS": _int(env, "SEND_RATE_WINDOW_SECONDS", 3600),
         "MAX_GROUP_SIZE": _int(env, "MAX_GROUP_SIZE", 500),
+        # Realtime tier (Socket.IO): see docs/websocket.md.
+        "TYPING_TTL_SECONDS": _float(env, "TYPING_TTL_SECONDS", 10),
+        "TYPING_MAX_GROUP_SIZE": _int(env, "TYPING_MAX_GROUP_SIZE", 50),
+        "PRESENCE_TTL_SECONDS": _float(env, "PRESENCE_TTL_SECONDS", 30),
+        "PRESENCE_IDLE_SECONDS": _float(env, "PRESENCE_IDLE_SECONDS", 300),
         "LOGIN_RATE_LIMIT_PER_IP": env.get("LOGIN_RATE_LIMIT_PER_IP", "30 per minute"),
         "LOGIN_RATE_LIMIT_PER_USERNAME": env.get("LOGIN_RATE_LIMIT_PER_USERNAME", "10 per 15 minutes"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 256 * 1024),

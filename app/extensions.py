@@ -5,6 +5,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
+from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 
@@ -23,3 +24,5 @@ jwt = JWTManager()
 limiter = Limiter(key_func=get_remote_address)
 openapi = Api()
 cors = CORS()
+# Serves /messaging in the realtime processes; everywhere else it only emits, through the Redis queue.
+socketio = SocketIO()

@@ -37,6 +37,10 @@ def revoke(claims):
     """Blocklist a token until it would have expired anyway."""
     ttl = max(int(claims["exp"] - time.time()), 1)
     get_redis().set(key("revoked", claims["jti"]), "1", ex=ttl)
+    if claims.get("type") == "access":
+        from app.services import events
+
+        events.token_revoked(claims["jti"])  # live sockets opened with it are disconnected
 
 
 def revoke_current(refresh_token=None):

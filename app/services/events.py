@@ -1,10 +1,82 @@
 """What happened, told to everyone who needs to know. Called by services only after their
-transaction has committed, so nobody hears of a row that was rolled back."""
+transaction has committed, so nobody hears of a row that was rolled back.
+
+Socket.IO events go out through the Redis message queue (docs/websocket.md lists every event and
+payload); any process may call these, whether or not it serves Socket.IO connections."""
+from app.api.messages.schemas import MessageSchema
+from app.extensions import socketio
+from app.realtime.rooms import NAMESPACE, user_room
+from app.services import push
+from app.services.conversations import participant_ids
+
+
+def emit_to_users(event, payload, user_ids):
+    """Send `event` to every connection of each user, on whichever realtime process holds it."""
+    rooms = [user_room(uid) for uid in dict.fromkeys(user_ids)]
+    if rooms:  # an empty `to` would broadcast to everyone
+        socketio.emit(event, payload, to=rooms, namespace=NAMESPACE)
 
 
 def message_created(message):
     """A new message was stored: deliver it to the participants' sockets (and push to offline ones)."""
+    payload = MessageSchema().dump(message)
+    others = [uid for uid in participant_ids(message.conversation_id) if uid != message.sender_id]
+    emit_to_users("message_received", {"message": payload}, others)
+    # The sender's devices (the sending one included) learn that the message is stored.
+    emit_to_users("message_sent", {"client_message_id": message.client_message_id, "message": payload},
+                  [message.sender_id])
+    push.schedule_for_new_message(message)
 
 
 def read_position_moved(position):
     """A participant's read position advanced: tell the other participants (read receipt)."""
+    others = [uid for uid in participant_ids(position.conversation_id) if uid != position.user_id]
+    emit_to_users("message_read", {
+        "conversation_id": position.conversation_id, "message_id": position.message_id, "seq": position.seq,
+        "user_id": position.user_id, "read_at": position.read_at.isoformat() if position.read_at else None,
+    }, others)
+
+
+def message_delivered(message, recipient_id):
+    """A recipient's device acknowledged a message: tell its sender (delivery receipt)."""
+    if message.sender_id is None:
+        return
+    emit_to_users("message_delivered", {
+        "conversation_id": message.conversation_id, "message_id": message.id, "seq": message.seq,
+        "user_id": recipient_id, "delivered_at": message.delivered_at.isoformat(),
+    }, [message.sender_id])
+
+
+def user_typing(conversation_id, user_id, is_typing, recipient_ids):
+    """Someone started or stopped typing (or their typing lapsed)."""
+    emit_to_users("user_typing", {"conversation_id": conversation_id, "user_id": user_id, "is_typing": is_typing},
+                  recipient_ids)
+
+
+def presence_changed(change, contact_ids):
+    """A user's presence really changed (presence.Change): tell everyone who shares a conversation."""
+    if change.status == "offline":
+        last_seen = change.last_seen_at.isoformat() if change.last_seen_at else None
+        emit_to_users("user_offline", {"user_id": change.user_id, "last_seen_at": last_seen}, contact_ids)
+    else:
+        emit_to_users("user_online", {"user_id": change.user_id, "status": change.status}, contact_ids)
+
+
+def session_ended(sid, reason):
+    """Tell one connection why it is about to be disconnected, then disconnect it (wherever it is)."""
+    socketio.emit("session_ended", {"reason": reason}, to=sid, namespace=NAMESPACE)
+    socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def message_deleted(message):
+    """A message was soft-deleted by its sender (deleted_at set, text cleared): tell the participants."""
+    emit_to_users("message_deleted", {"message": MessageSchema().dump(message)},
+                  participant_ids(message.conversation_id))
+
+
+def token_revoked(jti):
+    """A token was revoked (logout): every socket that connected with it is disconnected now."""
+    from app.realtime import connections
+
+    for sid in connections.sids_of_token(jti):
+        session_ended(sid, "token_revoked")

@@ -1,0 +1,143 @@
+"""The connections held by this process: who they are, which token they showed, when it runs out.
+
+The token is presented once, at connect. Two things end a connection later:
+- expiry: this process keeps a heap of (token expiry, sid) and ends each connection when its
+  token expires (`end_expired`, called by the sweeper);
+- revocation: `socket:token:<jti>` lists the sids connected with a token (on any process), so
+  logout can disconnect them through the message queue (events.token_revoked). Every event also
+  re-checks the token (`check_token`), so a revocation whose notice was lost still takes effect.
+"""
+import heapq
+import logging
+import time
+from dataclasses import dataclass, field
+
+import jwt as pyjwt
+from flask_jwt_extended import decode_token
+from flask_jwt_extended.exceptions import JWTExtendedException
+
+from app.auth.tokens import is_revoked
+from app.errors import ApiError
+from app.redis_client import get_redis, key
+
+log = logging.getLogger(__name__)
+
+
+class Unauthorized(ApiError):
+    status, code = 401, "unauthorized"
+    reason = "unauthorized"  # what session_ended says when this ends a live connection
+
+
+class TokenExpired(Unauthorized):
+    reason = "token_expired"
+
+
+class TokenRevoked(Unauthorized):
+    reason = "token_revoked"
+
+
+@dataclass
+class Connection:
+    sid: str
+    user_id: int
+    jti: str
+    expires_at: float
+    # conversation id -> its participant ids, looked up once per connection: typing is frequent.
+    participants: dict = field(default_factory=dict)
+    typing_in: set = field(default_factory=set)
+
+
+class ConnectionTable:
+    """This process's connections, by sid."""
+
+    def __init__(self):
+        self.by_sid = {}
+        self._expiries = []  # heap of (expires_at, sid)
+
+    def __len__(self):
+        return len(self.by_sid)
+
+    def add(self, connection):
+        self.by_sid[connection.sid] = connection
+        heapq.heappush(self._expiries, (connection.expires_at, connection.sid))
+
+    def remove(self, sid):
+        return self.by_sid.pop(sid, None)
+
+    def get(self, sid):
+        return self.by_sid.get(sid)
+
+    def expired(self, now):
+        """Connections whose token has expired by `now` (each returned once)."""
+        found = []
+        while self._expiries and self._expiries[0][0] <= now:
+            _, sid = heapq.heappop(self._expiries)
+            if sid in self.by_sid:
+                found.append(self.by_sid[sid])
+        return found
+
+    def user_ids(self):
+        return {connection.user_id for connection in self.by_sid.values()}
+
+
+table = ConnectionTable()
+
+
+def authenticate(auth):
+    """The access token's claims from the connect payload {"token": ...}. Raises Unauthorized saying why."""
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if not token or not isinstance(token, str):
+        raise Unauthorized("missing token: connect with auth {token: <access token>}")
+    try:
+        claims = decode_token(token)
+    except pyjwt.ExpiredSignatureError:
+        raise Unauthorized("token has expired")
+    except (pyjwt.InvalidTokenError, JWTExtendedException) as exc:
+        raise Unauthorized(f"invalid token: {exc}")
+    if claims.get("type") != "access":
+        raise Unauthorized("invalid token: an access token is required")
+    if is_revoked(claims["jti"]):
+        raise Unauthorized("token has been revoked")
+    return claims
+
+
+def register(sid, claims):
+    """Record a new authenticated connection here and under its token in Redis."""
+    connection = Connection(sid=sid, user_id=int(claims["sub"]), jti=claims["jti"], expires_at=float(claims["exp"]))
+    table.add(connection)
+    tokens_key = key("socket", "token", connection.jti)
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.sadd(tokens_key, sid)
+    pipe.expireat(tokens_key, int(connection.expires_at) + 60)
+    pipe.execute()
+    return connection
+
+
+def unregister(sid):
+    connection = table.remove(sid)
+    if connection is not None:
+        get_redis().srem(key("socket", "token", connection.jti), sid)
+    return connection
+
+
+def sids_of_token(jti):
+    return get_redis().smembers(key("socket", "token", jti))
+
+
+def check_token(connection):
+    """Raise Unauthorized if the connection's token has expired or been revoked since connect."""
+    if connection.expires_at <= time.time():
+        raise TokenExpired("token has expired")
+    if is_revoked(connection.jti):
+        raise TokenRevoked("token has been revoked")
+
+
+def end_expired(now=None):
+    """Disconnect this process's connections whose token has expired; returns how many."""
+    from app.services import events
+
+    expired = table.expired(time.time() if now is None else now)
+    for connection in expired:
+        log.info("socket %s of user %s: token expired", connection.sid, connection.user_id)
+        events.session_ended(connection.sid, "token_expired")
+    return len(expired)

@@ -1,0 +1,166 @@
+"""The /messaging namespace: thin doors onto the same services as the REST API.
+
+Every client -> server event is answered through its acknowledgement callback with
+{"ok": true, "data": ...} or {"ok": false, "error": {"code", "message", "details"?}}. A handler never
+drops the connection on bad input; only a token that expired or was revoked ends it.
+"""
+import functools
+import logging
+
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
+from marshmallow import ValidationError
+
+from app.api.messages.schemas import MessageSchema, ReadPositionSchema
+from app.errors import ApiError
+from app.extensions import db, socketio
+from app.realtime import connections, presence, sweeper, typing
+from app.realtime.rooms import conversation_room, user_room
+from app.realtime.schemas import (ConversationRefSchema, HeartbeatSchema, MessageRefSchema,
+                                  SocketSendMessageSchema)
+from app.services import conversations, delivery, messages
+
+log = logging.getLogger(__name__)
+
+
+def _error(code, message, details=None):
+    error = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return {"ok": False, "error": error}
+
+
+def _end_session(sid, reason):
+    from app.services import events
+
+    events.session_ended(sid, reason)
+
+
+def acknowledged(schema=None):
+    """Wrap an event handler: check the token, load the payload with `schema`, call the handler with
+    (connection, data) and turn its result or failure into the acknowledgement."""
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        def wrapper(self, payload=None):
+            sid = request.sid
+            connection = connections.table.get(sid)
+            try:
+                if connection is None:
+                    raise connections.Unauthorized("not connected")
+                connections.check_token(connection)
+                data = schema().load(payload if payload is not None else {}) if schema else payload
+                return {"ok": True, "data": handler(self, connection, data)}
+            except connections.Unauthorized as exc:
+                # Answer first, then disconnect: the acknowledgement is queued ahead of the close.
+                socketio.start_background_task(_end_session, sid, exc.reason)
+                return _error(exc.code, exc.message)
+            except ApiError as exc:
+                return _error(exc.code, exc.message, exc.details)
+            except ValidationError as exc:
+                fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+                return _error("validation_error", "invalid fields: " + ", ".join(sorted(fields)), {"fields": fields})
+            except Exception:
+                log.exception("socket event %s from user %s failed", handler.__name__,
+                              connection.user_id if connection else None)
+                db.session.rollback()
+                return _error("internal_error", "internal server error")
+
+        return wrapper
+
+    return decorate
+
+
+class MessagingNamespace(Namespace):
+    def on_connect(self, auth=None):
+        try:
+            claims = connections.authenticate(auth)
+            connection = connections.register(request.sid, claims)
+            join_room(user_room(connection.user_id))
+            presence.connected(connection.user_id, request.sid)
+        except connections.Unauthorized as exc:
+            log.info("socket connection refused: %s", exc.message)
+            raise ConnectionRefusedError(exc.message, {"code": exc.code})
+        except Exception:
+            log.exception("socket connect failed")
+            connections.unregister(request.sid)
+            raise ConnectionRefusedError("service unavailable, retry shortly", {"code": "service_unavailable"})
+        sweeper.start(current_app._get_current_object())
+        log.info("socket %s connected: user %s", request.sid, connection.user_id)
+
+    def on_disconnect(self, reason=None):
+        connection = connections.unregister(request.sid)
+        if connection is None:
+            return
+        log.info("socket %s disconnected: user %s (%s)", request.sid, connection.user_id, reason)
+        try:
+            for conversation_id in connection.typing_in:
+                typing.stop(conversation_id, connection.user_id, connection.participants[conversation_id])
+            still_here = any(other.user_id == connection.user_id for other in connections.table.by_sid.values())
+            presence.disconnected(connection.user_id, request.sid, still_here)
+        except Exception:
+            # The sweeper's checks (typing TTL, dead processes) still converge on the right state.
+            log.exception("cleanup after socket %s disconnected failed", request.sid)
+
+    @acknowledged(ConversationRefSchema)
+    def on_join_conversation(self, connection, data):
+        conversation_id = data["conversation_id"]
+        conversation = conversations.conversation_for(connection.user_id, conversation_id)
+        participants = self._participants(connection, conversation_id)
+        join_room(conversation_room(conversation_id))
+        return {"conversation_id": conversation_id, "last_seq": conversation.last_seq,
+                "typing_user_ids": [uid for uid in typing.typing_user_ids(conversation_id, participants)
+                                    if uid != connection.user_id]}
+
+    @acknowledged(SocketSendMessageSchema)
+    def on_send_message(self, connection, data):
+        conversation_id = data.pop("conversation_id")
+        # Optional fields (client_message_id, and whatever the REST schema grows) pass straight through.
+        result = messages.send_message(connection.user_id, conversation_id, **data)
+        if connection.typing_in and conversation_id in connection.typing_in:
+            connection.typing_in.discard(conversation_id)
+            typing.stop(conversation_id, connection.user_id, self._participants(connection, conversation_id))
+        return {"client_message_id": result.message.client_message_id, "message": MessageSchema().dump(result.message)}
+
+    @acknowledged(MessageRefSchema)
+    def on_mark_read(self, connection, data):
+        return ReadPositionSchema().dump(messages.mark_read(connection.user_id, data["message_id"]))
+
+    @acknowledged(MessageRefSchema)
+    def on_mark_delivered(self, connection, data):
+        message = delivery.mark_delivered(connection.user_id, data["message_id"])
+        return {"message_id": message.id, "seq": message.seq,
+                "delivered_at": message.delivered_at.isoformat() if message.delivered_at else None}
+
+    @acknowledged(ConversationRefSchema)
+    def on_typing_start(self, connection, data):
+        conversation_id = data["conversation_id"]
+        participants = self._participants(connection, conversation_id)
+        if not typing.relayed(participants):
+            return {"relayed": False}
+        state = typing.start(conversation_id, connection.user_id, participants)
+        connection.typing_in.add(conversation_id)
+        return {"relayed": True, "state": state}
+
+    @acknowledged(ConversationRefSchema)
+    def on_typing_stop(self, connection, data):
+        conversation_id = data["conversation_id"]
+        participants = self._participants(connection, conversation_id)
+        connection.typing_in.discard(conversation_id)
+        if not typing.relayed(participants):
+            return {"relayed": False}
+        return {"relayed": True, "was_typing": typing.stop(conversation_id, connection.user_id, participants)}
+
+    @acknowledged(HeartbeatSchema)
+    def on_heartbeat(self, connection, data):
+        change = presence.heartbeat(connection.user_id, request.sid, data["status"])
+        return {"status": change.status}
+
+    @staticmethod
+    def _participants(connection, conversation_id):
+        """The conversation's participant ids, checked once per connection. Raises NotFound for non-participants."""
+        if conversation_id not in connection.participants:
+            conversations.conversation_for(connection.user_id, conversation_id)
+            connection.participants[conversation_id] = conversations.participant_ids(conversation_id)
+        return connection.participants[conversation_id]
+

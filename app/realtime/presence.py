@@ -1,0 +1,95 @@
+"""This process's side of presence (the model is app/services/presence.py).
+
+The process beats in `presence:procs` a few times per PRESENCE_TTL_SECONDS and lists the users it
+holds in `presence:proc:<process id>`. The sweeper of every live process also looks for dead
+processes (no beat for PRESENCE_TTL_SECONDS): the first to remove a dead one from
+`presence:procs` re-evaluates that process's users, who go offline unless connected elsewhere.
+It also re-evaluates users whose idle time has run out (they go away).
+"""
+import logging
+import os
+import socket
+import time
+import uuid
+
+from flask import current_app
+
+from app.redis_client import get_redis, key
+from app.services import events
+from app.services import presence as model
+
+log = logging.getLogger(__name__)
+
+PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _announce(change):
+    if change.changed:
+        events.presence_changed(change, model.contact_ids(change.user_id))
+    return change
+
+
+def connected(user_id, sid):
+    """A connection opened here: the user is online (activity now)."""
+    beat()
+    get_redis().sadd(key("presence", "proc", PROCESS_ID), user_id)
+    return _announce(model.update(user_id, "touch", sid=sid, process_id=PROCESS_ID, mode="online"))
+
+
+def heartbeat(user_id, sid, status):
+    """The client says it is here and `status` ("online" or "away"); only real changes are announced."""
+    return _announce(model.update(user_id, "touch", sid=sid, process_id=PROCESS_ID, mode=status))
+
+
+def disconnected(user_id, sid, still_here):
+    """A connection here closed; `still_here` says whether the user has other connections on this process."""
+    if not still_here:
+        get_redis().srem(key("presence", "proc", PROCESS_ID), user_id)
+    return _announce(model.update(user_id, "remove", sid=sid))
+
+
+def beat(now=None):
+    """Tell the other processes this one is alive."""
+    now = time.time() if now is None else now
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.zadd(key("presence", "procs"), {PROCESS_ID: now})
+    pipe.expire(key("presence", "procs"), model.KEY_TTL_SECONDS)
+    pipe.expire(key("presence", "proc", PROCESS_ID), model.KEY_TTL_SECONDS)
+    pipe.execute()
+
+
+def refresh_key_ttls(user_ids):
+    """Keep the presence hashes of users connected here from lapsing while they stay quiet."""
+    pipe = get_redis().pipeline(transaction=False)
+    for uid in user_ids:
+        pipe.expire(key("presence", "user", uid), model.KEY_TTL_SECONDS)
+    pipe.execute()
+
+
+def end_dead_processes(now=None):
+    """Re-evaluate the users of processes that stopped beating; returns how many users were checked."""
+    redis = get_redis()
+    now = time.time() if now is None else now
+    procs = key("presence", "procs")
+    checked = 0
+    for process_id in redis.zrangebyscore(procs, "-inf", now - current_app.config["PRESENCE_TTL_SECONDS"],
+                                          start=0, num=100):
+        if not redis.zrem(procs, process_id):
+            continue  # another process claimed it
+        users_key = key("presence", "proc", process_id)
+        user_ids = redis.smembers(users_key)
+        log.warning("realtime process %s stopped beating; re-checking %d users", process_id, len(user_ids))
+        for user_id in user_ids:
+            _announce(model.update(int(user_id), "check", now=now))
+            checked += 1
+        redis.delete(users_key)
+    return checked
+
+
+def end_idle(now=None, batch=500):
+    """Re-evaluate users whose idle time has run out; returns how many were checked."""
+    now = time.time() if now is None else now
+    due = get_redis().zrangebyscore(key("presence", "idle"), "-inf", now, start=0, num=batch)
+    for user_id in due:
+        _announce(model.update(int(user_id), "check", now=now))
+    return len(due)

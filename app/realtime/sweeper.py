@@ -1,0 +1,54 @@
+"""One background greenlet per realtime process: beats, and ends what ran out of time.
+
+Started at the process's first Socket.IO connection. Every round it ends connections whose token
+expired, announces lapsed typing indicators, re-checks idle users and dead processes' users, and
+beats a few times per PRESENCE_TTL_SECONDS. Each round is bounded (batches), and a failing round
+is logged and retried at the next tick, so Redis or PostgreSQL being briefly down never kills it.
+"""
+import logging
+import time
+
+from app.extensions import db, socketio
+from app.realtime import connections, presence, typing
+
+log = logging.getLogger(__name__)
+
+_started = False
+
+
+def start(app):
+    """Start the sweeper for this process unless it is running."""
+    global _started
+    if not _started:
+        _started = True
+        socketio.start_background_task(_run, app)
+
+
+def _intervals(config):
+    presence_ttl, typing_ttl = config["PRESENCE_TTL_SECONDS"], config["TYPING_TTL_SECONDS"]
+    tick = min(1.0, presence_ttl / 4, typing_ttl / 4)
+    return tick, presence_ttl / 3
+
+
+def _run(app):
+    tick, beat_every = _intervals(app.config)
+    last_beat = last_key_refresh = 0.0
+    while True:
+        socketio.sleep(tick)
+        now = time.time()
+        with app.app_context():
+            try:
+                connections.end_expired(now)
+                if now - last_beat >= beat_every:
+                    presence.beat(now)
+                    last_beat = now
+                typing.end_lapsed(now)
+                presence.end_idle(now)
+                presence.end_dead_processes(now)
+                if now - last_key_refresh >= 3600:
+                    presence.refresh_key_ttls(connections.table.user_ids())
+                    last_key_refresh = now
+            except Exception:
+                log.exception("realtime sweeper round failed; retrying next tick")
+            finally:
+                db.session.remove()

@@ -1,0 +1,209 @@
+"""Presence: online / away / offline, kept in Redis across every realtime process.
+
+The model (docs/websocket.md, "Redis keys"):
+- each realtime process beats in `presence:procs` (a sorted set: process id -> last beat, unix
+  seconds); a process silent for PRESENCE_TTL_SECONDS is dead, and so are its connections;
+- `presence:user:<uid>` is a hash of the user's live connections, sid -> "<process id>|<last active>"
+  (last active 0 = asked to be away), plus `~status`, the status last announced to others;
+- a user is online while any live connection was active within PRESENCE_IDLE_SECONDS, away while
+  any connection is live, offline otherwise. Heartbeats never touch PostgreSQL.
+
+Changes are decided atomically (one Lua script per user), so when two processes notice the same
+change at once exactly one of them announces it.
+"""
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from app.errors import NotFound
+from app.extensions import db
+from app.models import Participant
+from app.redis_client import get_redis, key
+
+# Hashes, sets and last-seen stamps outlive a quiet connection by this long; processes refresh
+# the hashes of their own connected users well before (see realtime.presence).
+KEY_TTL_SECONDS = 24 * 3600
+LAST_SEEN_TTL_SECONDS = 30 * 24 * 3600
+STATUS_FIELD = "~status"
+
+# KEYS: user hash, procs zset, last-seen key, idle zset
+# ARGV: uid, now, proc_ttl, idle, op (touch|remove|check), sid, proc, mode (online|away|keep), key ttl, seen ttl
+# Returns {new status, old status, last seen (string)}.
+_REFRESH = """
+local now, proc_ttl, idle = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local op, sid = ARGV[5], ARGV[6]
+local seen = 0
+if op == 'touch' then
+  local active = now
+  if ARGV[8] == 'away' then
+    active = 0
+  elseif ARGV[8] == 'keep' then
+    local current = redis.call('HGET', KEYS[1], sid)
+    if current then active = tonumber(string.sub(current, string.find(current, '|', 1, true) + 1)) end
+  end
+  redis.call('HSET', KEYS[1], sid, ARGV[7] .. '|' .. active)
+elseif op == 'remove' then
+  if redis.call('HDEL', KEYS[1], sid) == 1 then seen = now end
+end
+local alive, online, idle_at = false, false, 0
+local fields = redis.call('HGETALL', KEYS[1])
+for i = 1, #fields, 2 do
+  local field, value = fields[i], fields[i + 1]
+  if field ~= '~status' then
+    local bar = string.find(value, '|', 1, true)
+    local active = tonumber(string.sub(value, bar + 1))
+    local beat = tonumber(redis.call('ZSCORE', KEYS[2], string.sub(value, 1, bar - 1)) or '0')
+    if beat >= now - proc_ttl then
+      alive = true
+      if active > 0 and active + idle > now then
+        online = true
+        if active + idle > idle_at then idle_at = active + idle end
+      end
+    else
+      redis.call('HDEL', KEYS[1], field)
+      if beat > seen then seen = beat end
+    end
+  end
+end
+local status = 'offline'
+if online then status = 'online' elseif alive then status = 'away' end
+local old = redis.call('HGET', KEYS[1], '~status') or 'offline'
+if status == 'offline' then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[4], ARGV[1])
+  if old ~= 'offline' then
+    if seen == 0 then seen = now - proc_ttl end
+    redis.call('SET', KEYS[3], tostring(seen), 'EX', ARGV[10])
+  end
+else
+  redis.call('HSET', KEYS[1], '~status', status)
+  redis.call('EXPIRE', KEYS[1], ARGV[9])
+  if online then redis.call('ZADD', KEYS[4], idle_at, ARGV[1]) else redis.call('ZREM', KEYS[4], ARGV[1]) end
+end
+return {status, old, redis.call('GET', KEYS[3]) or ''}
+"""
+
+
+@dataclass
+class Change:
+    """The outcome of one presence update; `changed` says whether others must be told."""
+
+    user_id: int
+    status: str
+    previous: str
+    last_seen_at: datetime | None
+
+    @property
+    def changed(self):
+        return self.status != self.previous
+
+
+def _settings():
+    config = current_app.config
+    return config["PRESENCE_TTL_SECONDS"], config["PRESENCE_IDLE_SECONDS"]
+
+
+def _script():
+    extension = current_app.extensions.setdefault("presence_script", {})
+    if "refresh" not in extension:
+        extension["refresh"] = get_redis().register_script(_REFRESH)
+    return extension["refresh"]
+
+
+def _stamp(value):
+    return datetime.fromtimestamp(float(value), UTC) if value else None
+
+
+def update(user_id, op, *, sid="", process_id="", mode="keep", now=None):
+    """Apply one presence operation for a user and return the resulting Change.
+
+    op: "touch" (a connection of `process_id` is alive; mode online|away|keep sets its activity),
+    "remove" (connection `sid` closed) or "check" (re-evaluate lapsed processes and idle time).
+    """
+    proc_ttl, idle = _settings()
+    now = time.time() if now is None else now
+    status, previous, seen = _script()(
+        keys=[key("presence", "user", user_id), key("presence", "procs"), key("presence", "seen", user_id),
+              key("presence", "idle")],
+        args=[user_id, now, proc_ttl, idle, op, sid, process_id, mode, KEY_TTL_SECONDS, LAST_SEEN_TTL_SECONDS])
+    return Change(int(user_id), status, previous, _stamp(seen) if status == "offline" else None)
+
+
+def statuses(user_ids):
+    """{user_id: "online" | "away" | "offline"}, read-only and correct even if no realtime process runs."""
+    user_ids = list(dict.fromkeys(int(uid) for uid in user_ids))
+    if not user_ids:
+        return {}
+    proc_ttl, idle = _settings()
+    now = time.time()
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.zrange(key("presence", "procs"), 0, -1, withscores=True)
+    for uid in user_ids:
+        pipe.hgetall(key("presence", "user", uid))
+    procs, *hashes = pipe.execute()
+    live = {proc for proc, beat in procs if beat >= now - proc_ttl}
+    result = {}
+    for uid, connections in zip(user_ids, hashes):
+        status = "offline"
+        for field, value in connections.items():
+            if field == STATUS_FIELD:
+                continue
+            proc, _, active = value.partition("|")
+            if proc in live:
+                if 0 < float(active) and float(active) + idle > now:
+                    status = "online"
+                    break
+                status = "away"
+        result[uid] = status
+    return result
+
+
+def last_seen(user_ids):
+    """{user_id: datetime of going offline, or None if never seen offline (within 30 days)}."""
+    user_ids = list(dict.fromkeys(int(uid) for uid in user_ids))
+    if not user_ids:
+        return {}
+    values = get_redis().mget([key("presence", "seen", uid) for uid in user_ids])
+    return {uid: _stamp(value) for uid, value in zip(user_ids, values)}
+
+
+@dataclass
+class Presence:
+    user_id: int
+    status: str
+    last_seen_at: datetime | None
+
+
+def presence_of(user_ids):
+    """{user_id: Presence}; last_seen_at is only given for offline users."""
+    current = statuses(user_ids)
+    seen = last_seen([uid for uid, status in current.items() if status == "offline"])
+    return {uid: Presence(uid, status, seen.get(uid)) for uid, status in current.items()}
+
+
+def contact_ids(user_id):
+    """Everyone who shares at least one conversation with `user_id` (not the user)."""
+    mine, theirs = aliased(Participant), aliased(Participant)
+    return list(db.session.scalars(
+        select(theirs.user_id).distinct()
+        .join(mine, mine.conversation_id == theirs.conversation_id)
+        .where(mine.user_id == user_id, theirs.user_id != user_id)))
+
+
+def shares_conversation(user_id, other_id):
+    mine, theirs = aliased(Participant), aliased(Participant)
+    return db.session.scalar(
+        select(mine.conversation_id)
+        .join(theirs, theirs.conversation_id == mine.conversation_id)
+        .where(mine.user_id == user_id, theirs.user_id == other_id).limit(1)) is not None
+
+
+def visible_presence(viewer_id, user_id):
+    """A user's presence for a viewer who shares a conversation with them (or is them). Raises NotFound."""
+    if viewer_id != user_id and not shares_conversation(viewer_id, user_id):
+        raise NotFound("user not found")
+    return presence_of([user_id])[user_id]
