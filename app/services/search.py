@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import REAL, and_, cast, exists, func, or_, select
 
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -92,6 +92,9 @@ def search_messages(user_id, q, *, conversation_id=None, cursor=None, limit=20):
             .where(Message.deleted_at.is_(None), *_filters(parsed, tsquery, conversation_id)))
     if cursor:
         last_rank, last_id = _cursor_position(cursor)
+        # ts_rank_cd is a float4: compared with the cursor's value as a float8, a rank like 0.1
+        # is not equal to itself, and the ties on the page boundary would be skipped.
+        last_rank = cast(last_rank, REAL)
         hits = hits.where(or_(rank < last_rank, and_(rank == last_rank, Message.id < last_id)))
     hits = hits.order_by(rank.desc(), Message.id.desc()).limit(limit + 1).cte("hits")
 
