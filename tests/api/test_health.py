@@ -1,0 +1,88 @@
+import pytest
+
+NOTHING_LISTENS = "redis://127.0.0.1:1/0"
+
+
+def test_liveness_answers_without_a_token(client):
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_readiness_reports_both_dependencies_up(client):
+    response = client.get("/health/ready")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "checks": {"postgres": "ok", "redis": "ok"}}
+
+
+def test_readiness_is_503_naming_redis_when_it_is_unreachable(make_app):
+    app = make_app({"REDIS_URL": NOTHING_LISTENS})
+
+    response = app.test_client().get("/health/ready")
+
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["checks"] == {"postgres": "ok", "redis": "down"}
+    assert body["error"]["code"] == "service_unavailable"
+    assert "redis" in body["error"]["message"] and "postgres" not in body["error"]["message"]
+
+
+def test_readiness_is_503_naming_postgres_when_it_is_unreachable(make_app):
+    app = make_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://postgres@127.0.0.1:1/none"})
+
+    response = app.test_client().get("/health/ready")
+
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["checks"] == {"postgres": "down", "redis": "ok"}
+    assert "postgres" in body["error"]["message"]
+
+
+def test_requests_needing_an_unreachable_redis_get_a_json_503(client, make_app):
+    alice = client.user("alice")
+    app = make_app({"REDIS_URL": NOTHING_LISTENS})
+
+    response = app.test_client().get("/users/me", headers=alice.headers)
+
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "service_unavailable"
+    assert response.headers["Retry-After"] == "1"
+
+
+def embedded(stack, name):
+    service = stack["embedded"].get(name)
+    if service is None:
+        pytest.skip(f"{name} is an external server (TEST_{'DATABASE' if name == 'postgres' else 'REDIS'}_URL); "
+                    "only the embedded one can be restarted by the tests")
+    return service
+
+
+def test_service_recovers_after_postgres_restarts(client, stack):
+    postgres = embedded(stack, "postgres")
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+    client.send(alice, conversation, "before the restart")
+
+    postgres.restart()
+
+    assert client.get("/health/ready").status_code == 200
+    response = client.as_user(alice, "post", f"/conversations/{conversation}/messages",
+                              json={"content": "after the restart"})
+    assert response.status_code == 201
+    assert response.get_json()["seq"] == 2
+
+
+def test_service_recovers_after_redis_restarts(client, stack):
+    redis_server = embedded(stack, "redis")
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+
+    redis_server.restart()
+
+    assert client.get("/health/ready").status_code == 200
+    assert client.as_user(alice, "get", "/users/me").status_code == 200
+    sent = client.as_user(alice, "post", f"/conversations/{conversation}/messages", json={"content": "still here"})
+    assert sent.status_code == 201
+    assert client.post("/auth/login", json={"username": "bob", "password": "correct horse battery"}).status_code == 200
