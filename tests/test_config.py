@@ -1,0 +1,66 @@
+from datetime import timedelta
+
+import pytest
+
+from app.config import MissingSetting, from_env
+
+BASE = {"DATABASE_URL": "postgresql://u:p@db:5432/messaging", "REDIS_URL": "redis://cache:6379/0",
+        "JWT_SECRET_KEY": "s" * 64}
+
+
+def test_defaults_from_a_minimal_environment():
+    config = from_env(BASE)
+
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg2://u:p@db:5432/messaging"
+    assert config["SEND_RATE_LIMIT"] == 100
+    assert config["SEND_RATE_WINDOW_SECONDS"] == 3600
+    assert config["MESSAGE_MAX_LENGTH"] == 4000
+    assert config["JWT_ALGORITHM"] == "HS256"
+    assert config["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(minutes=15)
+    assert config["REDIS_KEY_PREFIX"] == "msg:"
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
+    assert config["CORS_ORIGINS"] == []
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL", "JWT_SECRET_KEY"])
+def test_required_settings_have_no_default(missing):
+    env = {k: v for k, v in BASE.items() if k != missing}
+
+    with pytest.raises(MissingSetting, match=missing):
+        from_env(env)
+
+
+def test_settings_are_read_from_the_environment():
+    config = from_env({**BASE, "SEND_RATE_LIMIT": "5", "CORS_ORIGINS": "https://a.example, https://b.example",
+                       "REDIS_KEY_PREFIX": "prod:", "JWT_ACCESS_TOKEN_MINUTES": "5", "RATELIMIT_ENABLED": "false"})
+
+    assert config["SEND_RATE_LIMIT"] == 5
+    assert config["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
+    assert config["RATELIMIT_KEY_PREFIX"] == "prod:limiter"
+    assert config["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(minutes=5)
+    assert config["RATELIMIT_ENABLED"] is False
+
+
+def test_redis_unix_socket_url_is_spelled_for_the_limiter():
+    config = from_env({**BASE, "REDIS_URL": "unix:///tmp/redis.sock"})
+
+    assert config["REDIS_URL"] == "unix:///tmp/redis.sock"
+    assert config["RATELIMIT_STORAGE_URI"] == "redis+unix:///tmp/redis.sock"
+
+
+def test_rs256_needs_a_public_key_not_a_secret():
+    env = {k: v for k, v in BASE.items() if k != "JWT_SECRET_KEY"}
+
+    with pytest.raises(MissingSetting, match="JWT_PUBLIC_KEY"):
+        from_env({**env, "JWT_ALGORITHM": "RS256"})
+    config = from_env({**env, "JWT_ALGORITHM": "RS256", "JWT_PUBLIC_KEY": "-----BEGIN PUBLIC KEY-----\\nabc\\n-----END"})
+    assert config["JWT_PUBLIC_KEY"] == "-----BEGIN PUBLIC KEY-----\nabc\n-----END"
+    assert config["JWT_DECODE_ALGORITHMS"] == ["RS256"]
+    assert config["JWT_PRIVATE_KEY"] is None
+
+
+def test_issuer_and_audience_apply_to_issued_and_accepted_tokens():
+    config = from_env({**BASE, "JWT_ISSUER": "https://idp.example", "JWT_AUDIENCE": "messaging"})
+
+    assert config["JWT_ENCODE_ISSUER"] == config["JWT_DECODE_ISSUER"] == "https://idp.example"
+    assert config["JWT_ENCODE_AUDIENCE"] == config["JWT_DECODE_AUDIENCE"] == "messaging"

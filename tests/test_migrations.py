@@ -1,0 +1,75 @@
+"""Migrations upgrade -> downgrade -> upgrade on a real PostgreSQL, in a database of their own."""
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from app.config import _psycopg2_url
+from app.extensions import db
+
+SCRATCH = "messaging_migrations_test"
+CORE_TABLES = {"users", "conversations", "conversation_participants", "messages", "message_images"}
+
+
+@pytest.fixture
+def scratch_url(stack):
+    url = make_url(_psycopg2_url(stack["env"]["DATABASE_URL"]))
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{SCRATCH}"'))
+    yield url.set(database=SCRATCH).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def scratch_app(make_app, scratch_url):
+    app = make_app({"SQLALCHEMY_DATABASE_URI": scratch_url})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def tables():
+    return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_downgrade_upgrade_round_trip(scratch_app):
+    upgrade()
+    assert CORE_TABLES <= tables()
+    indexes = {index["name"] for index in inspect(db.engine).get_indexes("messages")}
+    assert {"ix_messages_search_text", "ix_messages_sender_id", "ix_messages_read_at"} <= indexes
+
+    downgrade(revision="base")
+    assert tables() == set()
+
+    upgrade()
+    assert CORE_TABLES <= tables()
+
+
+def test_migrated_schema_matches_the_models(scratch_app):
+    upgrade()
+
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+
+    assert differences == []
+
+
+def test_search_text_is_generated_from_content(scratch_app):
+    upgrade()
+
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (username, display_name, password_hash) VALUES ('u', 'u', 'x')"))
+        connection.execute(text("INSERT INTO conversations (kind, title) VALUES ('group', 't')"))
+        connection.execute(text("INSERT INTO messages (conversation_id, seq, sender_id, content) "
+                                "VALUES (1, 1, 1, 'Running late')"))
+        matches = connection.execute(text(
+            "SELECT count(*) FROM messages WHERE search_text @@ to_tsquery('english', 'run')")).scalar()
+
+    assert matches == 1
