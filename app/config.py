@@ -112,7 +112,25 @@ def from_env(env=None):
         },
     }
     config.update(_jwt_settings(env))
+    config.update(_storage_settings(env))
     return config
+
+
+def _storage_settings(env):
+    """S3 (or MinIO / any S3-compatible store via S3_ENDPOINT_URL) and the image rules.
+    Without S3_BUCKET_PHOTOS the image endpoints answer 503; `make run` starts an embedded store."""
+    return {
+        "AWS_REGION": env.get("AWS_REGION", "us-east-1"),
+        "AWS_ACCESS_KEY_ID": env.get("AWS_ACCESS_KEY_ID", ""),
+        "AWS_SECRET_ACCESS_KEY": env.get("AWS_SECRET_ACCESS_KEY", ""),
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL", ""),
+        "S3_BUCKET_PHOTOS": env.get("S3_BUCKET_PHOTOS", ""),
+        "S3_BUCKET_ASSETS": env.get("S3_BUCKET_ASSETS", ""),
+        "IMAGE_MAX_BYTES": _int(env, "IMAGE_MAX_BYTES", 10 * 1024 * 1024),
+        "MESSAGE_MAX_IMAGES": _int(env, "MESSAGE_MAX_IMAGES", 10),
+        "IMAGE_UPLOAD_EXPIRES_SECONDS": _int(env, "IMAGE_UPLOAD_EXPIRES_SECONDS", 300),
+        "IMAGE_URL_EXPIRES_SECONDS": _int(env, "IMAGE_URL_EXPIRES_SECONDS", 900),
+    }
 
 
 def _psycopg2_url(url):

@@ -115,10 +115,48 @@ class EmbeddedRedis:
         self.start()
 
 
-def ensure_services(var_dir, env, database="messaging"):
-    """Start embedded servers for whichever of DATABASE_URL / REDIS_URL is unset in `env`.
+class EmbeddedS3:
+    """An S3-compatible endpoint (moto's server mode) on 127.0.0.1, served by a thread of this
+    process, with the photos and assets buckets created at start.
 
-    Returns (env with both URLs set, list of started services to stop later).
+    moto keeps objects in memory only: they are gone once this process stops.
+    """
+
+    CREDENTIALS = {"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "embedded", "AWS_SECRET_ACCESS_KEY": "embedded"}
+    BUCKETS = {"S3_BUCKET_PHOTOS": "photos", "S3_BUCKET_ASSETS": "assets"}
+
+    def __init__(self, port=0):
+        self.port = port
+        self.server = None
+        self.url = None
+
+    def start(self):
+        """Start serving and return the settings that point the app at this endpoint."""
+        import boto3
+        from moto.server import ThreadedMotoServer
+
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.server.start()
+        host, port = self.server.get_host_and_port()
+        self.url = f"http://{host}:{port}"
+        settings = {**self.CREDENTIALS, **self.BUCKETS, "S3_ENDPOINT_URL": self.url}
+        client = boto3.client("s3", endpoint_url=self.url, region_name=settings["AWS_REGION"],
+                              aws_access_key_id=settings["AWS_ACCESS_KEY_ID"],
+                              aws_secret_access_key=settings["AWS_SECRET_ACCESS_KEY"])
+        for bucket in self.BUCKETS.values():
+            client.create_bucket(Bucket=bucket)
+        return settings
+
+    def stop(self):
+        if self.server is not None:
+            self.server.stop()
+        self.server = None
+
+
+def ensure_services(var_dir, env, database="messaging"):
+    """Start embedded servers for whichever of DATABASE_URL / REDIS_URL / S3_BUCKET_PHOTOS is unset in `env`.
+
+    Returns (env with the URLs and S3 settings set, list of started services to stop later).
     """
     env = dict(env)
     started = []
@@ -133,6 +171,11 @@ def ensure_services(var_dir, env, database="messaging"):
         env["REDIS_URL"] = redis_server.start()
         started.append(redis_server)
         log.info("embedded Redis on %s", redis_server.url)
+    if not env.get("S3_BUCKET_PHOTOS"):
+        s3 = EmbeddedS3()
+        env.update(s3.start())
+        started.append(s3)
+        log.info("embedded S3 (moto, in memory) on %s", s3.url)
     return env, started
 
 

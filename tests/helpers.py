@@ -50,3 +50,34 @@ class ApiClient:
 
     def as_user(self, user, method, path, **kwargs):
         return getattr(self.http, method)(path, headers=user.headers, **kwargs)
+
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 56  # 64 bytes; S3 does not look inside
+
+
+def request_image_upload(client, user, conversation_id, content_type="image/png", size=len(PNG_BYTES)):
+    """POST /conversations/:id/images; returns the JSON ticket {image_id, upload, expires_in}."""
+    response = client.as_user(user, "post", f"/conversations/{conversation_id}/images",
+                              json={"content_type": content_type, "size": size})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def post_to_s3(ticket, data=PNG_BYTES, content_type=None):
+    """Upload through the presigned POST as a browser form would (fields first, the file last)."""
+    import requests
+
+    fields = dict(ticket["upload"]["fields"])
+    if content_type:
+        fields["Content-Type"] = content_type
+    response = requests.post(ticket["upload"]["url"], data=fields,
+                             files={"file": ("upload", data, fields["Content-Type"])}, timeout=10)
+    assert response.status_code in (200, 201, 204), response.text
+    return response
+
+
+def uploaded_image(client, user, conversation_id, data=PNG_BYTES, content_type="image/png"):
+    """An image uploaded to S3 and ready to attach; returns its id."""
+    ticket = request_image_upload(client, user, conversation_id, content_type, len(data))
+    post_to_s3(ticket, data)
+    return ticket["image_id"]

@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Conversation, Message, Participant
 from app.services import content as content_rules
-from app.services import events
+from app.services import events, images
 from app.services.conversations import conversation_for, unarchive_for_all
 from app.services.send_limits import take_send_slot
 
@@ -20,31 +20,39 @@ class SendResult:
     quota: object = None  # send_limits.Quota, None for a retry (it did not count)
 
 
-def send_message(sender_id, conversation_id, content, client_message_id=None):
-    """Store a message from a participant and return a SendResult.
+def send_message(sender_id, conversation_id, content, client_message_id=None, image_ids=()):
+    """Store a message from a participant, with the images named in `image_ids`, and return a SendResult.
 
     The seq is taken from the conversation row under its row lock in the same transaction as
     the insert, so seqs are gap-free and strictly increasing even with concurrent senders.
     A retry with the same client_message_id returns the original message and does not count
-    against the sending limit.
-    Raises NotFound (not a participant), ValidationFailed (empty after sanitizing),
-    Conflict (client_message_id already used in another conversation), RateLimited.
+    against the sending limit. With images, the text may be empty: the images are checked and
+    locked (images.attachable_images) and attached in the same transaction as the insert, so
+    either the message is stored with all of them or nothing is attached.
+    Raises NotFound (not a participant), ValidationFailed (no text and no images, or a bad
+    image: field image_ids), Conflict (client_message_id already used in another conversation),
+    RateLimited, ServiceUnavailable (S3 unreachable while checking images).
     """
     conversation_for(sender_id, conversation_id)
     text = content_rules.sanitize(content or "")
-    if not text:
+    if not text and not image_ids:
         raise ValidationFailed("content", "must contain text once HTML is removed")
     if client_message_id:
         original = _original(sender_id, client_message_id, conversation_id)
         if original:
             return SendResult(original, created=False)
+    try:
+        attached = images.attachable_images(sender_id, conversation_id, list(image_ids)) if image_ids else []
+    except Exception:
+        db.session.rollback()  # releases the image row locks
+        raise
     quota = take_send_slot(sender_id)
     seq = db.session.execute(
         update(Conversation).where(Conversation.id == conversation_id)
         .values(last_seq=Conversation.last_seq + 1, last_message_at=func.now())
         .returning(Conversation.last_seq)).scalar_one()
     message = Message(conversation_id=conversation_id, seq=seq, sender_id=sender_id, content=text,
-                      client_message_id=client_message_id)
+                      client_message_id=client_message_id, images=attached)
     db.session.add(message)
     unarchive_for_all(conversation_id)
     try:
@@ -144,4 +152,25 @@ def get_message(user_id, message_id):
     message = db.session.get(Message, message_id)
     if message is None or db.session.get(Participant, (message.conversation_id, user_id)) is None:
         raise NotFound("message not found")
+    return message
+
+
+def delete_message(user_id, message_id):
+    """Soft-delete a message: only its sender may. Sets deleted_at and clears the text; its
+    images become cleanup candidates (image_cleanup). Deleting again changes nothing.
+
+    Raises NotFound (not in one of the user's conversations), Forbidden (not the sender).
+    """
+    message = db.session.scalar(select(Message).where(Message.id == message_id).with_for_update(of=Message))
+    if message is None or db.session.get(Participant, (message.conversation_id, user_id)) is None:
+        raise NotFound("message not found")
+    if message.sender_id != user_id:
+        raise Forbidden("only the sender may delete a message")
+    if message.deleted_at is not None:
+        db.session.commit()
+        return message
+    message.deleted_at = func.now()
+    message.content = ""
+    db.session.commit()
+    events.message_deleted(message)
     return message

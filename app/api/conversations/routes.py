@@ -59,9 +59,9 @@ def archive(data, conversation_id):
 @blp.alt_response(200, schema=MessageSchema, description="A retry: the message first stored with this client_message_id")
 @blp.alt_response(429, description="Sending limit reached; see Retry-After")
 def send(data, conversation_id):
-    """Send a message."""
+    """Send a message: text, images (image_ids from POST /conversations/{id}/images), or both."""
     result = messages.send_message(current_user_id(), conversation_id, data["content"],
-                                   data.get("client_message_id"))
+                                   data.get("client_message_id"), data["image_ids"])
     headers = result.quota.headers() if result.quota else {}
     return result.message, 201 if result.created else 200, headers
 

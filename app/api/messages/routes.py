@@ -1,7 +1,7 @@
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
-from app.api.messages.schemas import ReadPositionSchema, SearchQuerySchema, SearchResultsSchema
+from app.api.messages.schemas import MessageSchema, ReadPositionSchema, SearchQuerySchema, SearchResultsSchema
 from app.auth.tokens import current_user_id
 from app.services import messages, search
 
@@ -24,3 +24,12 @@ def search_all(query):
 def mark_read(message_id):
     """Move the caller's read position to this message (never backwards; idempotent)."""
     return messages.mark_read(current_user_id(), message_id)
+
+
+@blp.route("/<int:message_id>", methods=["DELETE"])
+@jwt_required()
+@blp.response(200, MessageSchema)
+@blp.alt_response(403, description="A participant who is not the sender")
+def delete(message_id):
+    """Delete your own message: its text is cleared and its images are removed later. Idempotent."""
+    return messages.delete_message(current_user_id(), message_id)

@@ -1,13 +1,18 @@
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
 from app.api.users.schemas import PublicUserSchema
+from app.services import images
 
 
 class SendMessageSchema(Schema):
-    content = fields.String(required=True, metadata={
+    content = fields.String(metadata={
         "description": "1-4000 characters after trimming. HTML is stripped and `<`, `>`, `&` are "
-                       "stored and returned as entities, so content is safe to render as HTML."})
+                       "stored and returned as entities, so content is safe to render as HTML. "
+                       "Optional when image_ids is given (a message may be images only)."})
+    image_ids = fields.List(fields.Integer(strict=True), metadata={
+        "description": "Images from POST /conversations/{id}/images, uploaded by you to this "
+                       "conversation and not yet attached (at most MESSAGE_MAX_IMAGES, default 10)."})
     client_message_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$"), metadata={
         "description": "Your id for this message (1-64 of A-Z a-z 0-9 _ . : -). Retrying with the same "
                        "id returns the original message instead of a duplicate."})
@@ -15,13 +20,37 @@ class SendMessageSchema(Schema):
     @validates("content")
     def _length(self, value, **kwargs):
         limit = current_app.config["MESSAGE_MAX_LENGTH"]
-        if not 1 <= len(value.strip()) <= limit:
+        if len(value.strip()) > limit:
             raise ValidationError(f"must be 1-{limit} characters after trimming")
+
+    @validates("image_ids")
+    def _image_count(self, value, **kwargs):
+        limit = current_app.config["MESSAGE_MAX_IMAGES"]
+        if len(value) > limit:
+            raise ValidationError(f"at most {limit} images per message")
+        if len(set(value)) != len(value):
+            raise ValidationError("an image may be named only once")
+
+    @validates_schema
+    def _text_or_images(self, data, **kwargs):
+        if not data.get("image_ids") and not data.get("content", "").strip():
+            limit = current_app.config["MESSAGE_MAX_LENGTH"]
+            raise ValidationError(f"must be 1-{limit} characters after trimming, unless image_ids is given",
+                                  field_name="content")
 
     @post_load
     def _trim(self, data, **kwargs):
-        data["content"] = data["content"].strip()
+        data["content"] = data.get("content", "").strip()
+        data["image_ids"] = data.get("image_ids", [])
         return data
+
+
+class ImageSchema(Schema):
+    id = fields.Integer()
+    content_type = fields.String()
+    size = fields.Integer(metadata={"description": "Bytes"})
+    url = fields.Function(images.download_url, metadata={
+        "description": "Presigned download URL; expires after IMAGE_URL_EXPIRES_SECONDS (default 900)"})
 
 
 class MessageSchema(Schema):
@@ -36,9 +65,14 @@ class MessageSchema(Schema):
     delivered_at = fields.DateTime(allow_none=True)
     read_at = fields.DateTime(allow_none=True)
     deleted = fields.Method("_deleted")
+    images = fields.Method("_images", metadata={"description": "Empty once the message is deleted"})
 
     def _content(self, message):
         return "" if message.deleted_at else message.content
+
+    def _images(self, message):
+        # Every output of this schema goes to participants only: the URLs are minted here.
+        return [] if message.deleted_at else ImageSchema(many=True).dump(message.images)
 
     def _deleted(self, message):
         return message.deleted_at is not None
