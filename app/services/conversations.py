@@ -97,8 +97,8 @@ def list_conversations(user_id, *, archived=False, cursor=None, limit=20):
              .order_by(_activity().desc(), Conversation.id.desc())
              .limit(limit + 1))
     if cursor:
-        activity, conversation_id = decode_cursor(cursor)
         try:
+            activity, conversation_id = decode_cursor(cursor)
             position = (datetime.fromisoformat(activity), int(conversation_id))
         except (TypeError, ValueError):
             raise ValidationFailed("cursor", "not a cursor returned by this API")

@@ -10,7 +10,7 @@ from app.models import Conversation, Message, Participant
 from app.services import content as content_rules
 from app.services import events, images
 from app.services.conversations import conversation_for, unarchive_for_all
-from app.services.send_limits import take_send_slot
+from app.services.send_limits import release_send_slot, take_send_slot
 
 
 @dataclass
@@ -53,9 +53,10 @@ def send_message(sender_id, conversation_id, content, client_message_id=None, im
         .returning(Conversation.last_seq)).scalar_one()
     message = Message(conversation_id=conversation_id, seq=seq, sender_id=sender_id, content=text,
                       client_message_id=client_message_id, images=attached)
-    db.session.add(message)
-    unarchive_for_all(conversation_id)
     try:
+        db.session.add(message)
+        # The UPDATE autoflushes the INSERT: a duplicate client_message_id can fail here already.
+        unarchive_for_all(conversation_id)
         db.session.commit()
     except IntegrityError:
         # A concurrent retry of the same client_message_id committed first.
@@ -63,6 +64,7 @@ def send_message(sender_id, conversation_id, content, client_message_id=None, im
         original = client_message_id and _original(sender_id, client_message_id, conversation_id)
         if not original:
             raise
+        release_send_slot(sender_id)  # a retry does not count against the limit
         return SendResult(original, created=False)
     events.message_created(message)
     return SendResult(message, created=True, quota=quota)

@@ -57,6 +57,14 @@ def take_send_slot(user_id):
     return Quota(limit, max(int(limit - weighted), 0), reset_in)
 
 
+def release_send_slot(user_id):
+    """Give back a slot taken by take_send_slot() for a message that was not stored after all."""
+    window = current_app.config["SEND_RATE_WINDOW_SECONDS"]
+    current_key = key("ratelimit", "send", user_id, int(time.time() // window))
+    if int(get_redis().decr(current_key)) < 0:  # the window turned over in between: nothing to give back
+        get_redis().delete(current_key)
+
+
 def _seconds_until_slot(previous, current, limit, window, elapsed):
     """How long until one more message fits, as the previous window's weight decays."""
     if previous == 0 or current >= limit:

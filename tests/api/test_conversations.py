@@ -1,5 +1,7 @@
 import pytest
 
+from app.services.pagination import encode_cursor
+
 
 def create(client, user, participant_ids, **extra):
     return client.as_user(user, "post", "/conversations", json={"participant_ids": participant_ids, **extra})
@@ -180,10 +182,12 @@ def test_list_pages_through_every_conversation_once_with_the_cursor(client):
     assert seen[0] == created[2]
 
 
-def test_list_with_a_malformed_cursor_is_rejected(client):
+@pytest.mark.parametrize("cursor", ["not-a-cursor", encode_cursor("x"), encode_cursor(1, 2, 3),
+                                    encode_cursor("2026-01-01T00:00:00+00:00", "a"), encode_cursor({"a": 1})])
+def test_list_with_a_malformed_cursor_is_rejected(client, cursor):
     alice = client.user("alice")
 
-    response = client.as_user(alice, "get", "/conversations", query_string={"cursor": "not-a-cursor"})
+    response = client.as_user(alice, "get", "/conversations", query_string={"cursor": cursor})
 
     assert response.status_code == 422
     assert "cursor" in response.get_json()["error"]["details"]["fields"]

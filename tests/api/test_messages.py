@@ -187,6 +187,28 @@ def test_client_message_id_reused_in_another_conversation_is_a_conflict(client, 
     assert "client_message_id" in response.get_json()["error"]["details"]["fields"]
 
 
+def test_concurrent_retries_store_one_message(app, client, pair):
+    alice, _, conversation = pair
+    statuses, barrier = [], threading.Barrier(4)
+
+    def retry():
+        http = ApiClient(app.test_client())
+        barrier.wait()
+        statuses.append(post(http, alice, conversation, content="dup?", client_message_id="race").status_code)
+
+    threads = [threading.Thread(target=retry) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [200, 200, 200, 201]
+    assert [m.seq for m in stored_messages(app)] == [1]
+    next_one = post(client, alice, conversation, content="next")
+    assert next_one.get_json()["seq"] == 2
+    assert next_one.headers["X-RateLimit-Remaining"] == str(app.config["SEND_RATE_LIMIT"] - 2)
+
+
 # --- seq ----------------------------------------------------------------------
 
 def test_concurrent_senders_get_gap_free_seqs(app, client):

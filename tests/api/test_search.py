@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Message, MessageImage
+from app.services.pagination import encode_cursor
 
 
 @pytest.fixture
@@ -218,7 +219,9 @@ def test_bad_filter_or_empty_query_is_rejected_naming_q(client, pair, q):
 
 
 @pytest.mark.parametrize("params, field", [({"q": ""}, "q"), ({"q": "x" * 501}, "q"), ({"q": "a", "limit": 0}, "limit"),
-                                           ({"q": "a", "cursor": "%%%"}, "cursor")])
+                                           ({"q": "a", "cursor": "%%%"}, "cursor"),
+                                           ({"q": "a", "cursor": encode_cursor(0.5, "a")}, "cursor"),
+                                           ({"q": "a", "cursor": encode_cursor(0.5)}, "cursor")])
 def test_bad_search_parameters_are_rejected(client, pair, params, field):
     alice, _, _ = pair
 
