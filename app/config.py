@@ -112,8 +112,43 @@ def from_env(env=None):
         },
     }
     config.update(_jwt_settings(env))
+    config.update(_jobs_settings(env))
+    config.update(_push_settings(env))
     config.update(_storage_settings(env))
     return config
+
+
+def huey_settings(env=None):
+    """What the Huey instance needs at import time, before any Flask app exists."""
+    env = os.environ if env is None else env
+    return {"url": _required(env, "REDIS_URL"), "prefix": env.get("REDIS_KEY_PREFIX", "msg:")}
+
+
+def _jobs_settings(env):
+    from zoneinfo import ZoneInfo
+
+    timezone = env.get("JOBS_TIMEZONE", "UTC")
+    ZoneInfo(timezone)  # fail at start-up, not at 02:00, on a misspelt zone
+    return {
+        "ARCHIVE_AFTER_DAYS": _int(env, "ARCHIVE_AFTER_DAYS", 90),
+        # The zone in which the daily jobs' wall-clock times (02:00, 03:00) are read.
+        "JOBS_TIMEZONE": timezone,
+    }
+
+
+def _push_settings(env):
+    return {
+        # Web Push is off unless both keys are set (base64url, as web-push tools print them).
+        "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY", ""),
+        "VAPID_PUBLIC_KEY": env.get("VAPID_PUBLIC_KEY", ""),
+        "VAPID_SUBJECT": env.get("VAPID_SUBJECT", "mailto:admin@localhost"),
+        # Messages to one user in one conversation within this window become one notification.
+        "PUSH_COALESCE_SECONDS": _int(env, "PUSH_COALESCE_SECONDS", 10),
+        # How long the push service keeps a notification for a device that is not reachable.
+        "PUSH_TTL_SECONDS": _int(env, "PUSH_TTL_SECONDS", 3600),
+        # Subscription endpoints must be https; http is for local push-service stand-ins only.
+        "PUSH_ALLOW_HTTP_ENDPOINTS": _bool(env, "PUSH_ALLOW_HTTP_ENDPOINTS", False),
+    }
 
 
 def _storage_settings(env):

@@ -11,6 +11,10 @@ class User(db.Model):
     display_name = db.Column(db.String(64), nullable=False)
     password_hash = db.Column(db.String(255), nullable=False)
     is_admin = db.Column(db.Boolean, nullable=False, server_default=db.false())
+    # Whether push notifications may show the sender and message text; if not, they only say
+    # that there is something new. Push payloads are end-to-end encrypted to the browser, so
+    # this protects the lock screen, not the wire.
+    push_previews = db.Column(db.Boolean, nullable=False, server_default=db.true())
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, server_default=func.now())
 
     __table_args__ = (

@@ -1,0 +1,68 @@
+"""Admin access to the background jobs: trigger one, follow it, see the queues."""
+from datetime import datetime, timezone
+
+from app.errors import Forbidden, NotFound
+from app.extensions import db
+from app.models import User
+
+# Admin trigger name -> periodic task name (tasks.maintenance.PERIODIC).
+TRIGGERS = {"archive": "archive_conversations", "cleanup": "cleanup_images"}
+LISTED = 50  # tasks shown per queue section
+
+
+def require_admin(user_id):
+    """Raises Forbidden unless the user is an admin."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_admin:
+        raise Forbidden("admins only")
+    return user
+
+
+def trigger(user_id, job):
+    """Enqueue the job now (as the nightly schedule would) and return its record (id, state)."""
+    require_admin(user_id)
+    from tasks import history
+    from tasks.maintenance import PERIODIC
+
+    task, _ = PERIODIC[TRIGGERS[job]]
+    result = task()
+    return history.job(result.id) or {"id": result.id, "name": TRIGGERS[job], "state": history.QUEUED}
+
+
+def job_status(user_id, job_id):
+    """The job's state and, once finished, its result or error. Raises NotFound if unknown/expired."""
+    require_admin(user_id)
+    from tasks import history
+
+    record = history.job(job_id)
+    if record is None:
+        raise NotFound("job not found")
+    return record
+
+
+def _describe(task):
+    return {"id": task.id, "name": task.name, "args": list(task.args or ()), "retries_left": task.retries,
+            "eta": task.eta.replace(tzinfo=timezone.utc).isoformat() if task.eta else None}
+
+
+def queue_overview(user_id):
+    """What the queue dashboard shows: pending, scheduled and periodic tasks, recent results and failures."""
+    require_admin(user_id)
+    from tasks import history, huey
+    from tasks.maintenance import PERIODIC
+
+    now = datetime.now(timezone.utc)
+    periodic = []
+    for name, (_, schedule) in PERIODIC.items():
+        periodic.append({"name": name, "schedule": schedule.description, "timezone": schedule.timezone(),
+                         "next_run": schedule.next_run(now).isoformat()})
+    return {
+        "generated_at": now.isoformat(),
+        "pending_count": huey.pending_count(),
+        "pending": [_describe(task) for task in huey.pending(limit=LISTED)],
+        "scheduled_count": huey.scheduled_count(),
+        "scheduled": [_describe(task) for task in huey.scheduled(limit=LISTED)],
+        "periodic": periodic,
+        "recent": history.recent("recent", LISTED),
+        "failures": history.recent("failures", LISTED),
+    }

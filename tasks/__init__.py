@@ -1,0 +1,43 @@
+"""Background jobs on Huey + Redis. Run the consumer with `huey_consumer tasks.huey`.
+
+The Huey instance is built at import from REDIS_URL / REDIS_KEY_PREFIX only; the Flask app a
+task needs is created lazily, once per consumer process, the first time a task runs
+(tasks.context). Importing this package therefore never builds an app.
+"""
+from huey import RedisHuey
+from huey.storage import RedisExpireStorage
+
+from app.config import huey_settings
+
+# How long Huey keeps a task's return value (we keep our own bounded history in tasks.history).
+RESULT_TTL_SECONDS = 24 * 3600
+
+
+class PrefixedRedisStorage(RedisExpireStorage):
+    """Huey's Redis storage with every key under our REDIS_KEY_PREFIX ("msg:huey:queue", ...).
+
+    Results and locks are plain keys with a TTL (RedisExpireStorage), so they work on any
+    Redis version and never pile up.
+    """
+
+    def __init__(self, name, **kwargs):
+        super().__init__(name, clean_name=False, expire_time=RESULT_TTL_SECONDS, **kwargs)
+        self.queue_key = f"{name}:queue"
+        self.schedule_key = f"{name}:schedule"
+        self.notify_prefix = f"{name}:notify:"
+        self.result_prefix = result_prefix = f"{name}:result:".encode()
+        self.counter_prefix = counter_prefix = f"{name}:counter:".encode()
+        self.result_key = lambda k: result_prefix + (k if isinstance(k, bytes) else k.encode())
+        self.counter_key = lambda k: counter_prefix + (k if isinstance(k, bytes) else k.encode())
+
+
+def _build_huey():
+    settings = huey_settings()
+    return RedisHuey(f"{settings['prefix']}huey", url=settings["url"], storage_class=PrefixedRedisStorage,
+                     store_none=False, utc=True)
+
+
+huey = _build_huey()
+
+# Registering the tasks and signal handlers with `huey` (the consumer imports only this module).
+from tasks import maintenance, push, signals  # noqa: E402,F401

@@ -1,0 +1,213 @@
+"""Push notifications end to end: the API schedules, a real consumer sends, a stand-in push service
+on 127.0.0.1 receives; the test decrypts what arrived with the subscriber's own keys."""
+import json
+import os
+
+import http_ece
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Participant, PushSubscription
+from tests.tasks.conftest import b64url, public_point, wait_until
+
+
+class Browser:
+    """A subscriber: its own P-256 key pair and auth secret, as a browser creates them."""
+
+    def __init__(self, client, user, endpoint):
+        self.private_key = ec.generate_private_key(ec.SECP256R1())
+        self.auth = os.urandom(16)
+        response = client.as_user(user, "post", "/push/subscriptions", json={
+            "endpoint": endpoint, "keys": {"p256dh": b64url(public_point(self.private_key)), "auth": b64url(self.auth)}})
+        assert response.status_code == 201, response.get_json()
+        self.subscription_id = response.get_json()["id"]
+
+    def read(self, push):
+        """Decrypt a received push (aes128gcm) and parse its JSON."""
+        plain = http_ece.decrypt(push.body, private_key=self.private_key, auth_secret=self.auth, version="aes128gcm")
+        return json.loads(plain)
+
+
+def push_jobs(app):
+    """Records of finished deliver_push jobs."""
+    from tasks import history
+
+    with app.app_context():
+        return [job for job in history.recent("recent") if job["name"] == "deliver_push"]
+
+
+def wait_for_push_jobs(app, count):
+    wait_until(lambda: len(push_jobs(app)) >= count, f"{count} push job(s) to finish")
+    return push_jobs(app)
+
+
+def set_presence(app, user, online):
+    from app.realtime import presence
+
+    with app.app_context():
+        if online:
+            presence.connected(user.id, f"sid-{user.id}")
+        else:
+            presence.disconnected(user.id, f"sid-{user.id}", still_here=False)
+
+
+@pytest.fixture
+def chat(client, push_enabled, push_service, consumer):
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+    phone = Browser(client, bob, push_service.endpoint("bob-phone"))
+    return alice, bob, conversation, phone
+
+
+def test_offline_recipient_gets_an_encrypted_notification_with_vapid_headers(client, app, chat, push_service,
+                                                                            push_enabled):
+    alice, bob, conversation, phone = chat
+
+    message = client.send(alice, conversation, "lunch at noon?")
+
+    [job] = wait_for_push_jobs(app, 1)
+    assert job["result"]["delivered"] == 1
+    [push] = push_service.pushes_to("bob-phone")
+    assert push.headers["content-encoding"] == "aes128gcm"
+    assert push.headers["ttl"] == "120"
+    assert phone.read(push) == {
+        "type": "message", "conversation_id": conversation, "count": 1, "tag": f"conversation-{conversation}",
+        "title": "alice", "body": "lunch at noon?", "message_id": message["id"], "seq": message["seq"]}
+    scheme, params = push.headers["authorization"].split(" ", 1)
+    fields = dict(part.strip().split("=", 1) for part in params.split(","))
+    assert scheme == "vapid" and fields["k"] == push_enabled["VAPID_PUBLIC_KEY"]
+    claims = jwt.decode(fields["t"], push_enabled["private_key"].public_key(), algorithms=["ES256"],
+                        audience=push_service.endpoint("").split("/push/")[0])
+    assert claims["sub"] == push_enabled["VAPID_SUBJECT"]
+
+
+def test_subscription_the_push_service_calls_gone_is_removed(client, app, chat, push_service):
+    alice, bob, conversation, phone = chat
+    push_service.answer("bob-phone", 410)
+
+    client.send(alice, conversation, "are you there?")
+
+    [job] = wait_for_push_jobs(app, 1)
+    assert job["result"]["removed"] == 1
+    with app.app_context():
+        assert db.session.scalars(select(PushSubscription.id)).all() == []
+
+
+def test_muted_conversation_does_not_push(client, app, chat, push_service):
+    alice, bob, conversation, phone = chat
+    other = client.conversation(alice, bob, title="not muted")
+    with app.app_context():
+        db.session.execute(update(Participant).where(Participant.conversation_id == conversation,
+                                                     Participant.user_id == bob.id).values(muted=True))
+        db.session.commit()
+
+    client.send(alice, conversation, "muted chatter")
+    client.send(alice, other, "worth a push")
+
+    wait_for_push_jobs(app, 1)
+    assert [phone.read(p)["conversation_id"] for p in push_service.pushes_to("bob-phone")] == [other]
+    assert len(push_jobs(app)) == 1
+
+
+def test_messages_within_the_window_become_one_notification(client, app, chat, push_service, monkeypatch):
+    alice, bob, conversation, phone = chat
+    monkeypatch.setitem(app.config, "PUSH_COALESCE_SECONDS", 3)
+
+    for text in ("one", "two", "three"):
+        client.send(alice, conversation, text)
+
+    wait_for_push_jobs(app, 1)
+    [push] = push_service.pushes_to("bob-phone")
+    payload = phone.read(push)
+    assert (payload["count"], payload["body"]) == (3, "three (+2 more)")
+    assert len(push_jobs(app)) == 1
+
+
+def test_message_read_on_another_device_before_the_push_goes_out_is_not_pushed(client, app, chat, push_service,
+                                                                               monkeypatch):
+    alice, bob, conversation, phone = chat
+    monkeypatch.setitem(app.config, "PUSH_COALESCE_SECONDS", 3)
+    message = client.send(alice, conversation, "seen it already")
+
+    client.as_user(bob, "patch", f"/messages/{message['id']}/read")
+
+    [job] = wait_for_push_jobs(app, 1)
+    assert job["result"] == {"skipped": "already read"}
+    assert push_service.pushes_to("bob-phone") == []
+
+
+def test_recipient_who_comes_online_before_the_push_goes_out_is_not_pushed(client, app, chat, push_service,
+                                                                           monkeypatch):
+    alice, bob, conversation, phone = chat
+    monkeypatch.setitem(app.config, "PUSH_COALESCE_SECONDS", 3)
+    client.send(alice, conversation, "ping")
+
+    set_presence(app, bob, online=True)
+
+    [job] = wait_for_push_jobs(app, 1)
+    assert job["result"] == {"skipped": "recipient is online"}
+    assert push_service.pushes_to("bob-phone") == []
+
+
+def test_online_recipient_gets_no_push_but_does_once_offline(client, app, chat, push_service):
+    alice, bob, conversation, phone = chat
+    set_presence(app, bob, online=True)
+    client.send(alice, conversation, "you are here")
+
+    set_presence(app, bob, online=False)
+    client.send(alice, conversation, "you left")
+
+    [job] = wait_for_push_jobs(app, 1)
+    [push] = push_service.pushes_to("bob-phone")
+    assert phone.read(push)["body"] == "you left (+1 more)"
+
+
+def test_without_previews_the_notification_carries_no_text_or_sender(client, app, chat, push_service):
+    alice, bob, conversation, phone = chat
+    client.as_user(bob, "put", "/push/settings", json={"previews": False})
+
+    client.send(alice, conversation, "the secret plan")
+
+    wait_for_push_jobs(app, 1)
+    [push] = push_service.pushes_to("bob-phone")
+    payload = phone.read(push)
+    assert payload == {"type": "message", "conversation_id": conversation, "count": 1,
+                       "tag": f"conversation-{conversation}", "title": "New message", "body": "You have a new message"}
+
+
+def test_every_device_of_the_recipient_is_notified(client, app, chat, push_service):
+    alice, bob, conversation, phone = chat
+    laptop = Browser(client, bob, push_service.endpoint("bob-laptop"))
+
+    client.send(alice, conversation, "hello both")
+
+    [job] = wait_for_push_jobs(app, 1)
+    assert job["result"]["delivered"] == 2
+    assert laptop.read(push_service.pushes_to("bob-laptop")[0])["body"] == "hello both"
+
+
+def test_unreachable_push_service_fails_the_job_after_its_retries(client, app, chat, push_service, consumer):
+    from tasks.push import deliver_push
+
+    alice, bob, conversation, phone = chat
+    push_service.close()  # nothing listens there any more: connection refused
+    set_presence(app, bob, online=True)  # so the API schedules nothing: this test enqueues the job itself,
+    client.send(alice, conversation, "lost")  # with one immediate retry instead of three slow ones
+    set_presence(app, bob, online=False)
+
+    with app.app_context():
+        job_id = deliver_push.schedule(args=(bob.id, conversation), delay=0, retries=1, retry_delay=0).id
+    [job] = wait_for_push_jobs(app, 1)
+
+    assert job["id"] == job_id and job["state"] == "failed"
+    assert "PushDeliveryError" in job["error"]
+    log = consumer.read_text()
+    assert f"job will retry: deliver_push[{job_id}]" in log
+    assert f"job failed: deliver_push[{job_id}]" in log
+    from tasks import history
+
+    with app.app_context():
+        assert [failure["id"] for failure in history.recent("failures")] == [job_id]
