@@ -207,3 +207,12 @@ def visible_presence(viewer_id, user_id):
     if viewer_id != user_id and not shares_conversation(viewer_id, user_id):
         raise NotFound("user not found")
     return presence_of([user_id])[user_id]
+
+
+def attach_presence(summary):
+    """Give each participant of a conversation summary a `presence` (what its detail view shows)."""
+    participants = summary.conversation.participants
+    current = presence_of([p.user_id for p in participants])
+    for participant in participants:
+        participant.presence = current[participant.user_id]
+    return summary

@@ -7,7 +7,7 @@ from app.api.conversations.schemas import (ArchiveSchema, ArchiveStateSchema, Co
 from app.api.messages.schemas import (MessagePageQuerySchema, MessagePageSchema, MessageSchema,
                                       SearchQuerySchema, SearchResultsSchema, SendMessageSchema)
 from app.auth.tokens import current_user_id
-from app.services import conversations, messages, search
+from app.services import conversations, messages, presence, search
 
 blp = Blueprint("conversations", __name__, url_prefix="/conversations",
                 description="Conversations and their messages. Non-participants get 404 for everything.")
@@ -22,7 +22,7 @@ def create(data):
     """Start a direct conversation (one other participant, no title) or a group."""
     me = current_user_id()
     conversation, created = conversations.create_conversation(me, data["participant_ids"], data.get("title"))
-    return conversations.conversation_summary(me, conversation.id), 201 if created else 200
+    return presence.attach_presence(conversations.conversation_summary(me, conversation.id)), 201 if created else 200
 
 
 @blp.route("", methods=["GET"])
@@ -40,7 +40,7 @@ def index(query):
 @blp.response(200, ConversationDetailSchema)
 def show(conversation_id):
     """One conversation with its participants and their read positions."""
-    return conversations.conversation_summary(current_user_id(), conversation_id)
+    return presence.attach_presence(conversations.conversation_summary(current_user_id(), conversation_id))
 
 
 @blp.route("/<int:conversation_id>/archive", methods=["PATCH"])

@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.api.messages.schemas import MessageSchema
-from app.api.users.schemas import PublicUserSchema
+from app.api.users.schemas import PresenceSchema, PublicUserSchema
 
 
 class CreateConversationSchema(Schema):
@@ -26,6 +26,8 @@ class ParticipantSchema(Schema):
     joined_at = fields.DateTime()
     last_read_seq = fields.Integer()
     last_read_message_id = fields.Integer(allow_none=True)
+    # Set by conversations routes through presence.attach_presence; absent elsewhere.
+    presence = fields.Nested(PresenceSchema, metadata={"description": "Present in conversation details"})
 
 
 class ConversationSchema(Schema):

@@ -1,9 +1,9 @@
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
-from app.api.users.schemas import UserSchema
+from app.api.users.schemas import PresenceSchema, UserSchema
 from app.auth.tokens import current_user_id
-from app.services import users
+from app.services import presence, users
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="Accounts")
 
@@ -14,3 +14,11 @@ blp = Blueprint("users", __name__, url_prefix="/users", description="Accounts")
 def me():
     """The caller's own account."""
     return users.get_user(current_user_id())
+
+
+@blp.route("/<int:user_id>/presence")
+@jwt_required()
+@blp.response(200, PresenceSchema)
+def user_presence(user_id):
+    """Online, away or offline, for yourself or someone you share a conversation with (404 otherwise)."""
+    return presence.visible_presence(current_user_id(), user_id)

@@ -13,3 +13,10 @@ class PublicUserSchema(Schema):
     id = fields.Integer()
     username = fields.String()
     display_name = fields.String()
+
+
+class PresenceSchema(Schema):
+    user_id = fields.Integer()
+    status = fields.String(metadata={"description": "online, away or offline"})
+    last_seen_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the user went offline; null unless offline (or not seen for 30 days)"})
