@@ -99,7 +99,9 @@ def handle_http_exception(exc):
     headers = dict(exc.get_response().headers) if exc.code in (405, 429) else {}
     headers.pop("Content-Type", None)
     headers.pop("Content-Length", None)
-    return error_response(exc.code, _http_code(exc), exc.description or exc.name, headers=headers)
+    # flask-limiter's 429 (login attempts) carries the same code as the sending limit's.
+    code = "rate_limited" if exc.code == 429 else _http_code(exc)
+    return error_response(exc.code, code, exc.description or exc.name, headers=headers)
 
 
 def handle_database_down(exc):

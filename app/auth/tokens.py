@@ -2,8 +2,10 @@
 import time
 
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, get_jwt, get_jwt_identity
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt import PyJWTError
 
-from app.errors import error_response
+from app.errors import ValidationFailed, error_response
 from app.redis_client import get_redis, key
 
 
@@ -44,13 +46,20 @@ def revoke(claims):
 
 
 def revoke_current(refresh_token=None):
-    """Revoke the presented access token and, if given and the caller's own, a refresh token."""
+    """Revoke the presented access token and, if given and the caller's own, a refresh token.
+
+    Raises ValidationFailed (refresh_token) for a token we cannot verify; nothing is revoked then.
+    """
     claims = get_jwt()
-    revoke(claims)
+    refresh_claims = {}
     if refresh_token:
-        refresh_claims = decode_token(refresh_token, allow_expired=True)
-        if refresh_claims.get("type") == "refresh" and refresh_claims["sub"] == claims["sub"]:
-            revoke(refresh_claims)
+        try:
+            refresh_claims = decode_token(refresh_token, allow_expired=True)
+        except (PyJWTError, JWTExtendedException):
+            raise ValidationFailed("refresh_token", "not a valid token")
+    revoke(claims)
+    if refresh_claims.get("type") == "refresh" and refresh_claims["sub"] == claims["sub"]:
+        revoke(refresh_claims)
 
 
 def is_revoked(jti):

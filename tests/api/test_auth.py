@@ -116,7 +116,7 @@ def test_login_is_rate_limited_per_ip(client, monkeypatch, app):
     other_ip = login(client, "someone-else", "wrong", ip="10.0.0.2")
 
     assert limited.status_code == 429
-    assert limited.get_json()["error"]["code"] == "too_many_requests"
+    assert limited.get_json()["error"]["code"] == "rate_limited"
     assert int(limited.headers["Retry-After"]) > 0
     assert limited.headers["X-RateLimit-Limit"] == "3"
     assert limited.headers["X-RateLimit-Remaining"] == "0"
@@ -134,7 +134,7 @@ def test_login_is_rate_limited_per_username_across_ips(client, monkeypatch, app)
     other_user = login(client, "someone-else", "wrong", ip="10.1.0.99")
 
     assert limited.status_code == 429
-    assert limited.get_json()["error"]["code"] == "too_many_requests"
+    assert limited.get_json()["error"]["code"] == "rate_limited"
     assert "Retry-After" in limited.headers
     assert other_user.status_code == 401
 
@@ -195,6 +195,16 @@ def test_logout_leaves_another_users_refresh_token_alone(client):
     client.post("/auth/logout", headers=leo.headers, json={"refresh_token": mia.refresh_token})
 
     assert client.post("/auth/refresh", headers=bearer(mia.refresh_token)).status_code == 200
+
+
+def test_logout_with_an_invalid_refresh_token_is_rejected_and_revokes_nothing(client):
+    uma = client.user("uma")
+
+    response = client.post("/auth/logout", headers=uma.headers, json={"refresh_token": "not.a.token"})
+
+    assert response.status_code == 422
+    assert "refresh_token" in response.get_json()["error"]["details"]["fields"]
+    assert client.get("/users/me", headers=uma.headers).status_code == 200
 
 
 def test_logout_without_refresh_token_keeps_it_usable(client):

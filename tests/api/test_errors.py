@@ -69,3 +69,24 @@ def test_unexpected_exception_is_a_json_500_without_traceback(make_app):
     text = response.get_data(as_text=True)
     assert "Traceback" not in text and "secret internals" not in text and "RuntimeError" not in text
     assert error["message"] == "internal server error"
+
+
+def test_nul_characters_are_rejected_naming_the_field_not_a_500(client):
+    alice = client.user("alice")
+    requests = [
+        ("post", "/auth/register", {"json": {"username": "nul", "password": "long enough", "display_name": "a\x00"}},
+         "display_name"),
+        ("post", "/auth/login", {"json": {"username": "alice\x00", "password": "whatever"}}, "username"),
+        ("get", "/messages/search", {"query_string": {"q": "hi\x00"}}, "q"),
+    ]
+    for method, path, kwargs, field in requests:
+        response = client.as_user(alice, method, path, **kwargs)
+        error = assert_error(response, 422, "validation_error")
+        assert field in error["details"]["fields"], path
+
+
+def test_nul_characters_are_dropped_from_message_content(client):
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+
+    assert client.send(alice, conversation, "nul\x00byte")["content"] == "nulbyte"

@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from app.api.validators import no_nul
+
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_.-]{3,32}$",
                            error="3-32 characters: letters, digits, '_', '.', '-'")
 
@@ -7,11 +9,11 @@ USERNAME = validate.Regexp(r"^[A-Za-z0-9_.-]{3,32}$",
 class RegisterSchema(Schema):
     username = fields.String(required=True, validate=USERNAME)
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=128))
-    display_name = fields.String(validate=validate.Length(min=1, max=64))
+    display_name = fields.String(validate=[validate.Length(min=1, max=64), no_nul])
 
 
 class LoginSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    username = fields.String(required=True, validate=[validate.Length(min=1, max=64), no_nul])
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=128))
 
 

@@ -2,6 +2,7 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
 from app.api.users.schemas import PublicUserSchema
+from app.api.validators import no_nul
 from app.services import images
 
 
@@ -90,7 +91,7 @@ class MessagePageSchema(Schema):
 
 
 class SearchQuerySchema(Schema):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=500), metadata={
+    q = fields.String(required=True, validate=[validate.Length(min=1, max=500), no_nul], metadata={
         "description": 'Web-search syntax ("phrase", or, -word) plus filters from:USERNAME, '
                        "before:YYYY-MM-DD, after:YYYY-MM-DD, has:image"})
     cursor = fields.String(validate=validate.Length(max=200))
