@@ -82,7 +82,12 @@ if status == 'offline' then
 else
   redis.call('HSET', KEYS[1], '~status', status)
   redis.call('EXPIRE', KEYS[1], ARGV[9])
-  if online then redis.call('ZADD', KEYS[4], idle_at, ARGV[1]) else redis.call('ZREM', KEYS[4], ARGV[1]) end
+  if online then
+    redis.call('ZADD', KEYS[4], idle_at, ARGV[1])
+    redis.call('EXPIRE', KEYS[4], ARGV[9])
+  else
+    redis.call('ZREM', KEYS[4], ARGV[1])
+  end
 end
 return {status, old, redis.call('GET', KEYS[3]) or ''}
 """
