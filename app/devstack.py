@@ -119,13 +119,16 @@ class EmbeddedS3:
     """An S3-compatible endpoint (moto's server mode) on 127.0.0.1, served by a thread of this
     process, with the photos and assets buckets created at start.
 
-    moto keeps objects in memory only: they are gone once this process stops.
+    moto keeps objects in memory only. With `recording` (a file path), moto's recorder appends
+    every request to that file and the next start replays it, so uploads survive a restart;
+    without it, they are gone once this process stops.
     """
 
     CREDENTIALS = {"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "embedded", "AWS_SECRET_ACCESS_KEY": "embedded"}
     BUCKETS = {"S3_BUCKET_PHOTOS": "photos", "S3_BUCKET_ASSETS": "assets"}
 
-    def __init__(self, port=0):
+    def __init__(self, recording=None, port=0):
+        self.recording = Path(recording).resolve() if recording else None
         self.port = port
         self.server = None
         self.url = None
@@ -133,6 +136,12 @@ class EmbeddedS3:
     def start(self):
         """Start serving and return the settings that point the app at this endpoint."""
         import boto3
+
+        if self.recording:
+            self.recording.parent.mkdir(parents=True, exist_ok=True)
+            # moto reads the recorder's file name once, when moto.moto_api is first imported.
+            os.environ["MOTO_RECORDER_FILEPATH"] = str(self.recording)
+        from moto.moto_api import recorder
         from moto.server import ThreadedMotoServer
 
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
@@ -145,6 +154,10 @@ class EmbeddedS3:
                               aws_secret_access_key=settings["AWS_SECRET_ACCESS_KEY"])
         for bucket in self.BUCKETS.values():
             client.create_bucket(Bucket=bucket)
+        if self.recording:
+            if self.recording.exists():
+                recorder.replay_recording(target_host=self.url)
+            recorder.start_recording()
         return settings
 
     def stop(self):
@@ -153,9 +166,10 @@ class EmbeddedS3:
         self.server = None
 
 
-def ensure_services(var_dir, env, database="messaging"):
+def ensure_services(var_dir, env, database="messaging", keep_s3=False):
     """Start embedded servers for whichever of DATABASE_URL / REDIS_URL / S3_BUCKET_PHOTOS is unset in `env`.
 
+    keep_s3: record the embedded S3's requests under var_dir and replay them at the next start.
     Returns (env with the URLs and S3 settings set, list of started services to stop later).
     """
     env = dict(env)
@@ -172,10 +186,10 @@ def ensure_services(var_dir, env, database="messaging"):
         started.append(redis_server)
         log.info("embedded Redis on %s", redis_server.url)
     if not env.get("S3_BUCKET_PHOTOS"):
-        s3 = EmbeddedS3()
+        s3 = EmbeddedS3(recording=var_dir / "s3" / "requests.jsonl" if keep_s3 else None)
         env.update(s3.start())
         started.append(s3)
-        log.info("embedded S3 (moto, in memory) on %s", s3.url)
+        log.info("embedded S3 (moto) on %s%s", s3.url, f", requests recorded in {s3.recording}" if keep_s3 else ", in memory")
     return env, started
 
 
@@ -221,7 +235,7 @@ def main():
     env = {**dotenv_values(root / ".env"), **os.environ}
     env.setdefault("JWT_SECRET_KEY", _dev_secret(root / "var"))
     env.setdefault("FLASK_APP", "app:create_app")
-    env, services = ensure_services(root / "var", env)
+    env, services = ensure_services(root / "var", env, keep_s3=True)
     try:
         python = shutil.which("python", path=str(Path(os.sys.executable).parent)) or os.sys.executable
         subprocess.run([python, "-m", "flask", "db", "upgrade"], env=env, check=True, cwd=root)
