@@ -77,6 +77,12 @@ def register(jwt):
     def _revoked(jwt_header, jwt_payload):
         return is_revoked(jwt_payload["jti"])
 
+    @jwt.token_verification_loader
+    def _revocable(jwt_header, jwt_payload):
+        # Logout blocklists by jti until exp: a token without them (possible from an external
+        # identity provider) could never be revoked, so it is not accepted.
+        return bool(jwt_payload.get("jti")) and "exp" in jwt_payload
+
     def unauthorized(message):
         return error_response(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
@@ -84,5 +90,6 @@ def register(jwt):
     jwt.invalid_token_loader(lambda reason: unauthorized(f"invalid token: {reason}"))
     jwt.expired_token_loader(lambda header, payload: unauthorized("token has expired"))
     jwt.revoked_token_loader(lambda header, payload: unauthorized("token has been revoked"))
+    jwt.token_verification_failed_loader(lambda header, payload: unauthorized("invalid token: jti and exp are required"))
     jwt.needs_fresh_token_loader(lambda header, payload: unauthorized("fresh token required"))
     jwt.user_lookup_error_loader(lambda header, payload: unauthorized("user not found"))

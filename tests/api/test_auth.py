@@ -268,11 +268,11 @@ def _public_pem(private_key):
                                                  serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def _idp_token(private_key, subject):
+def _idp_token(private_key, subject, **overrides):
     now = int(time.time())
     claims = {"sub": str(subject), "iat": now, "nbf": now, "exp": now + 300, "jti": str(uuid.uuid4()),
-              "type": "access"}
-    return pyjwt.encode(claims, private_key, algorithm="RS256")
+              "type": "access", **overrides}
+    return pyjwt.encode({k: v for k, v in claims.items() if v is not None}, private_key, algorithm="RS256")
 
 
 @pytest.fixture
@@ -310,3 +310,24 @@ def test_rs256_refuses_an_hs256_token(client, rs256_client):
     rs256, _ = rs256_client
 
     assert rs256.get("/users/me", headers=tom.headers).status_code == 401
+
+
+def test_rs256_identity_provider_token_can_be_revoked_by_logout(client, rs256_client):
+    uri = client.user("uri")
+    rs256, idp_key = rs256_client
+    token = _idp_token(idp_key, uri.id)
+
+    assert rs256.post("/auth/logout", headers=bearer(token)).status_code == 204
+
+    assert rs256.get("/users/me", headers=bearer(token)).status_code == 401
+
+
+@pytest.mark.parametrize("missing", ["jti", "exp"])
+def test_rs256_refuses_a_token_that_could_not_be_revoked(client, rs256_client, missing):
+    vera = client.user("vera")
+    rs256, idp_key = rs256_client
+
+    response = rs256.get("/users/me", headers=bearer(_idp_token(idp_key, vera.id, **{missing: None})))
+
+    assert response.status_code == 401
+    assert response.get_json()["error"]["message"] == "invalid token: jti and exp are required"
