@@ -78,6 +78,7 @@ def test_nul_characters_are_rejected_naming_the_field_not_a_500(client):
          "display_name"),
         ("post", "/auth/login", {"json": {"username": "alice\x00", "password": "whatever"}}, "username"),
         ("get", "/messages/search", {"query_string": {"q": "hi\x00"}}, "q"),
+        ("post", "/conversations", {"json": {"participant_ids": [alice.id + 1], "title": "t\x00"}}, "title"),
     ]
     for method, path, kwargs, field in requests:
         response = client.as_user(alice, method, path, **kwargs)

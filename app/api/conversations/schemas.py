@@ -2,13 +2,14 @@ from marshmallow import Schema, fields, validate
 
 from app.api.messages.schemas import MessageSchema
 from app.api.users.schemas import PresenceSchema, PublicUserSchema
+from app.api.validators import no_nul
 
 
 class CreateConversationSchema(Schema):
     participant_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), required=True,
                                   validate=validate.Length(min=1, max=1000), metadata={
         "description": "The other participants' user ids. One id and no title makes a direct conversation."})
-    title = fields.String(validate=validate.Length(min=1, max=120))
+    title = fields.String(validate=[validate.Length(min=1, max=120), no_nul])
 
 
 class ArchiveSchema(Schema):
