@@ -19,7 +19,7 @@ def _label(task):
 def on_enqueued(signal, task):
     state = history.SCHEDULED if task.eta else history.QUEUED
     with app_context():
-        history.record(task.id, name=task.name, state=state, enqueued_at=history._now(),
+        history.record(task.id, task.name, state=state, enqueued_at=history.now(),
                        eta=task.eta.isoformat() + "Z" if task.eta else None)
 
 
@@ -27,7 +27,7 @@ def on_enqueued(signal, task):
 def on_executing(signal, task):
     with app_context():  # first, so that the first job's line is logged by a configured logger
         log.info("job started: %s", _label(task))
-        history.record(task.id, name=task.name, state=history.RUNNING, started_at=history._now())
+        history.record(task.id, task.name, state=history.RUNNING, started_at=history.now())
 
 
 @huey.post_execute()
@@ -38,18 +38,18 @@ def on_finished(task, value, exc):
         duration = round(time.time() - started, 3)
         if exc is None:
             log.info("job succeeded: %s in %.3fs result=%s", _label(task), duration, value)
-            history.record(task.id, name=task.name, state=history.SUCCEEDED, result=value,
-                           finished_at=history._now(), duration_s=duration, error=None)
-            history.remember_finished(task.id, failed=False)
+            history.record(task.id, task.name, state=history.SUCCEEDED, result=value,
+                           finished_at=history.now(), duration_s=duration, error=None)
+            history.remember_finished(task.id, task.name, failed=False)
         elif task.retries:
             # Huey re-queues it after this hook; the retrying signal logs when.
-            history.record(task.id, name=task.name, state=history.RETRYING, retries_left=task.retries,
+            history.record(task.id, task.name, state=history.RETRYING, retries_left=task.retries,
                            error=f"{type(exc).__name__}: {exc}", duration_s=duration)
         else:
             log.error("job failed: %s after %.3fs: %s: %s", _label(task), duration, type(exc).__name__, exc)
-            history.record(task.id, name=task.name, state=history.FAILED, error=f"{type(exc).__name__}: {exc}",
-                           finished_at=history._now(), duration_s=duration)
-            history.remember_finished(task.id, failed=True)
+            history.record(task.id, task.name, state=history.FAILED, error=f"{type(exc).__name__}: {exc}",
+                           finished_at=history.now(), duration_s=duration)
+            history.remember_finished(task.id, task.name, failed=True)
 
 
 @huey.signal(S.SIGNAL_RETRYING)
@@ -63,4 +63,4 @@ def on_retrying(signal, task):
 def on_not_run(signal, task, *args):
     with app_context():
         log.warning("job %s: %s", signal, _label(task))
-        history.record(task.id, name=task.name, state=signal, finished_at=history._now())
+        history.record(task.id, task.name, state=signal, finished_at=history.now())

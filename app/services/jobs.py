@@ -8,6 +8,7 @@ from app.models import User
 # Admin trigger name -> periodic task name (tasks.maintenance.PERIODIC).
 TRIGGERS = {"archive": "archive_conversations", "cleanup": "cleanup_images"}
 LISTED = 50  # tasks shown per queue section
+TASK_NAMES = ("archive_conversations", "cleanup_images", "deliver_push")
 
 
 def require_admin(user_id):
@@ -63,6 +64,6 @@ def queue_overview(user_id):
         "scheduled_count": huey.scheduled_count(),
         "scheduled": [_describe(task) for task in huey.scheduled(limit=LISTED)],
         "periodic": periodic,
-        "recent": history.recent("recent", LISTED),
-        "failures": history.recent("failures", LISTED),
+        "recent": history.recent(TASK_NAMES, LISTED),
+        "failures": history.failures(LISTED),
     }

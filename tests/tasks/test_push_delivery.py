@@ -36,7 +36,7 @@ def push_jobs(app):
     from tasks import history
 
     with app.app_context():
-        return [job for job in history.recent("recent") if job["name"] == "deliver_push"]
+        return history.recent(["deliver_push"])
 
 
 def wait_for_push_jobs(app, count):
@@ -210,4 +210,4 @@ def test_unreachable_push_service_fails_the_job_after_its_retries(client, app, c
     from tasks import history
 
     with app.app_context():
-        assert [failure["id"] for failure in history.recent("failures")] == [job_id]
+        assert [failure["id"] for failure in history.failures()] == [job_id]
