@@ -1,6 +1,9 @@
+import threading
+
 import pytest
 
 from app.services.pagination import encode_cursor
+from tests.helpers import ApiClient
 
 
 def create(client, user, participant_ids, **extra):
@@ -298,3 +301,24 @@ def test_detail_of_an_unknown_conversation_is_404(client):
 
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_direct_conversation_opened_from_both_sides_at_once_exists_once(app, client):
+    alice, bob = client.user("alice"), client.user("bob")
+    results, barrier = [], threading.Barrier(4)
+
+    def open_direct(me, other):
+        http = ApiClient(app.test_client())
+        barrier.wait()
+        response = create(http, me, [other.id])
+        results.append((response.status_code, response.get_json()["id"]))
+
+    threads = [threading.Thread(target=open_direct, args=pair) for pair in [(alice, bob), (bob, alice)] * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(status for status, _ in results) == [200, 200, 200, 201]
+    assert len({conversation_id for _, conversation_id in results}) == 1
+    assert len(listing(client, alice)["items"]) == 1

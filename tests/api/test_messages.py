@@ -469,3 +469,23 @@ def test_two_app_instances_share_one_sending_counter(client, pair, make_app):
 
     assert refused.status_code == 429
     assert refused.get_json()["error"]["code"] == "rate_limited"
+
+
+def test_concurrent_sends_never_exceed_the_limit(app, client, pair, monkeypatch):
+    monkeypatch.setitem(app.config, "SEND_RATE_LIMIT", 5)
+    alice, _, conversation = pair
+    statuses, barrier = [], threading.Barrier(10)
+
+    def send_one(n):
+        http = ApiClient(app.test_client())
+        barrier.wait()
+        statuses.append(post(http, alice, conversation, content=f"burst {n}").status_code)
+
+    threads = [threading.Thread(target=send_one, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [201] * 5 + [429] * 5
+    assert sorted(m.seq for m in stored_messages(app)) == [1, 2, 3, 4, 5]
