@@ -243,8 +243,34 @@ def main():
         stop_all(services)
         raise
     env.setdefault("ROLE", "dev")
-    commands = [[python, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]]
+    if not env.get("VAPID_PRIVATE_KEY") and not env.get("VAPID_PUBLIC_KEY"):
+        env.update(_dev_vapid_keys(root / "var"))
+    commands = [[python, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                # The job consumer (nightly jobs, push notifications): docs/jobs.md.
+                [str(Path(python).parent / "huey_consumer"), "tasks.huey", "--workers", "2"]]
     raise SystemExit(run(commands, env, services))
+
+
+def _dev_vapid_keys(var_dir):
+    """A VAPID key pair kept under ./var, so Web Push works in development and browsers' subscriptions
+    (made against the public key) survive a restart."""
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    path = Path(var_dir) / "dev-vapid.json"
+    if not path.exists():
+        key = ec.generate_private_key(ec.SECP256R1())
+        encode = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()  # noqa: E731
+        point = key.public_key().public_bytes(serialization.Encoding.X962,
+                                              serialization.PublicFormat.UncompressedPoint)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"VAPID_PRIVATE_KEY": encode(key.private_numbers().private_value.to_bytes(32, "big")),
+                                    "VAPID_PUBLIC_KEY": encode(point)}))
+        path.chmod(0o600)
+    return json.loads(path.read_text())
 
 
 def _dev_secret(var_dir):
