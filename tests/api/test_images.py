@@ -371,3 +371,47 @@ def test_non_participant_gets_404_for_delete_as_for_a_missing_message(client, pa
     assert existing.status_code == missing.status_code == 404
     assert existing.get_json() == missing.get_json()
     assert history(client, alice, conversation_id)[0]["content"] == "mine"
+
+
+# --- Failures and races -----------------------------------------------------------------------
+
+def test_send_with_images_while_s3_is_unreachable_is_503_and_attaches_nothing(client, pair, app, monkeypatch):
+    from app.storage import S3Bucket
+
+    alice, _, conversation_id = pair
+    image_id = uploaded_image(client, alice, conversation_id)
+    unreachable = S3Bucket.from_settings({**app.config, "S3_ENDPOINT_URL": "http://127.0.0.1:9"}, "photos")
+    monkeypatch.setitem(app.extensions["storage"], "photos", unreachable)
+
+    response = send(client, alice, conversation_id, content="refused", image_ids=[image_id])
+
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "service_unavailable"
+    assert image_rows(app) == {image_id: None}
+
+
+def test_two_messages_racing_for_one_image_attach_it_once(client, pair, app):
+    import threading
+
+    alice, _, conversation_id = pair
+    image_id = uploaded_image(client, alice, conversation_id)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def race(text):
+        http = app.test_client()
+        barrier.wait()
+        response = http.post(f"/conversations/{conversation_id}/messages", headers=alice.headers,
+                             json={"content": text, "image_ids": [image_id]})
+        results.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=race, args=(text,)) for text in ("one", "two")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(status for status, _ in results) == [201, 422]
+    [winner] = [body for status, body in results if status == 201]
+    assert image_rows(app) == {image_id: winner["id"]}
+    assert [m["content"] for m in history(client, alice, conversation_id)] == [winner["content"]]

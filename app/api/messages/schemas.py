@@ -51,7 +51,14 @@ class ImageSchema(Schema):
     content_type = fields.String()
     size = fields.Integer(metadata={"description": "Bytes"})
     url = fields.Function(images.download_url, metadata={
-        "description": "Presigned download URL; expires after IMAGE_URL_EXPIRES_SECONDS (default 900)"})
+        "type": "string", "description": "Presigned download URL; expires after IMAGE_URL_EXPIRES_SECONDS (default 900)"})
+
+
+class ImagesOfLiveMessage(fields.List):
+    """A message's images; none once the message is deleted (their files await cleanup)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return [] if obj.deleted_at else super()._serialize(value, attr, obj, **kwargs)
 
 
 class MessageSchema(Schema):
@@ -66,14 +73,11 @@ class MessageSchema(Schema):
     delivered_at = fields.DateTime(allow_none=True)
     read_at = fields.DateTime(allow_none=True)
     deleted = fields.Method("_deleted")
-    images = fields.Method("_images", metadata={"description": "Empty once the message is deleted"})
+    # Every output of this schema goes to participants only: the image URLs are minted here.
+    images = ImagesOfLiveMessage(fields.Nested(ImageSchema), metadata={"description": "Empty once the message is deleted"})
 
     def _content(self, message):
         return "" if message.deleted_at else message.content
-
-    def _images(self, message):
-        # Every output of this schema goes to participants only: the URLs are minted here.
-        return [] if message.deleted_at else ImageSchema(many=True).dump(message.images)
 
     def _deleted(self, message):
         return message.deleted_at is not None
