@@ -8,6 +8,7 @@ offline, still unmuted, something still unread; and sends one notification per s
 """
 import base64
 import binascii
+import ipaddress
 import logging
 from urllib.parse import urlsplit
 
@@ -45,16 +46,30 @@ def _b64url_bytes(field, value, length, prefix=None):
         raise ValidationFailed(field, f"must encode {length} bytes" + (" (an uncompressed P-256 point)" if prefix else ""))
 
 
+def _is_internal_host(hostname):
+    """localhost or a literal private/loopback/link-local address: the worker must not be made to POST
+    into our own network. (A public name that resolves to a private address is not caught here.)"""
+    if hostname == "localhost" or hostname.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(hostname)
+    except ValueError:
+        return False
+    return not address.is_global
+
+
 def check_subscription(endpoint, p256dh, auth):
     """Raises ValidationFailed unless this looks like a browser's push subscription.
 
-    Endpoints must be https (the worker POSTs to them; plain http only with
-    PUSH_ALLOW_HTTP_ENDPOINTS, for local stand-ins of a push service).
+    Endpoints must be https URLs on a public host (the worker POSTs to them); plain http and local
+    hosts only with PUSH_ALLOW_HTTP_ENDPOINTS, for local stand-ins of a push service.
     """
     parts = urlsplit(endpoint)
-    allowed = {"https", "http"} if current_app.config["PUSH_ALLOW_HTTP_ENDPOINTS"] else {"https"}
-    if parts.scheme not in allowed or not parts.hostname:
+    local_allowed = current_app.config["PUSH_ALLOW_HTTP_ENDPOINTS"]
+    if parts.scheme not in ({"https", "http"} if local_allowed else {"https"}) or not parts.hostname:
         raise ValidationFailed("endpoint", "must be an https URL of a push service")
+    if not local_allowed and _is_internal_host(parts.hostname):
+        raise ValidationFailed("endpoint", "must be a public push service")
     _b64url_bytes("keys.p256dh", p256dh, 65, prefix=b"\x04")
     _b64url_bytes("keys.auth", auth, 16)
 

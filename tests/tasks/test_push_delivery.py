@@ -84,9 +84,10 @@ def test_offline_recipient_gets_an_encrypted_notification_with_vapid_headers(cli
     assert claims["sub"] == push_enabled["VAPID_SUBJECT"]
 
 
-def test_subscription_the_push_service_calls_gone_is_removed(client, app, chat, push_service):
+@pytest.mark.parametrize("status", [404, 410])
+def test_subscription_the_push_service_no_longer_knows_is_removed(client, app, chat, push_service, status):
     alice, bob, conversation, phone = chat
-    push_service.answer("bob-phone", 410)
+    push_service.answer("bob-phone", status)
 
     client.send(alice, conversation, "are you there?")
 
