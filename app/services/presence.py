@@ -3,8 +3,9 @@
 The model (docs/websocket.md, "Redis keys"):
 - each realtime process beats in `presence:procs` (a sorted set: process id -> last beat, unix
   seconds); a process silent for PRESENCE_TTL_SECONDS is dead, and so are its connections;
-- `presence:user:<uid>` is a hash of the user's live connections, sid -> "<process id>|<last active>"
-  (last active 0 = asked to be away), plus `~status`, the status last announced to others;
+- `presence:user:<uid>` is a hash of the user's live connections, sid -> "<process id>|<active until>"
+  (0 = asked to be away), plus `~status`, the status last announced to others; "active until" is
+  the last heartbeat plus PRESENCE_IDLE_SECONDS of the process that received it;
 - a user is online while any live connection was active within PRESENCE_IDLE_SECONDS, away while
   any connection is live, offline otherwise. Heartbeats never touch PostgreSQL.
 
@@ -31,20 +32,15 @@ LAST_SEEN_TTL_SECONDS = 30 * 24 * 3600
 STATUS_FIELD = "~status"
 
 # KEYS: user hash, procs zset, last-seen key, idle zset
-# ARGV: uid, now, proc_ttl, idle, op (touch|remove|check), sid, proc, mode (online|away|keep), key ttl, seen ttl
+# ARGV: uid, now, proc_ttl, idle, op (touch|remove|check), sid, proc, mode (online|away), key ttl, seen ttl
 # Returns {new status, old status, last seen (string)}.
 _REFRESH = """
 local now, proc_ttl, idle = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local op, sid = ARGV[5], ARGV[6]
 local seen = 0
 if op == 'touch' then
-  local active = now
-  if ARGV[8] == 'away' then
-    active = 0
-  elseif ARGV[8] == 'keep' then
-    local current = redis.call('HGET', KEYS[1], sid)
-    if current then active = tonumber(string.sub(current, string.find(current, '|', 1, true) + 1)) end
-  end
+  local active = now + idle
+  if ARGV[8] == 'away' then active = 0 end
   redis.call('HSET', KEYS[1], sid, ARGV[7] .. '|' .. active)
 elseif op == 'remove' then
   if redis.call('HDEL', KEYS[1], sid) == 1 then seen = now end
@@ -55,13 +51,13 @@ for i = 1, #fields, 2 do
   local field, value = fields[i], fields[i + 1]
   if field ~= '~status' then
     local bar = string.find(value, '|', 1, true)
-    local active = tonumber(string.sub(value, bar + 1))
+    local active_until = tonumber(string.sub(value, bar + 1))
     local beat = tonumber(redis.call('ZSCORE', KEYS[2], string.sub(value, 1, bar - 1)) or '0')
     if beat >= now - proc_ttl then
       alive = true
-      if active > 0 and active + idle > now then
+      if active_until > now then
         online = true
-        if active + idle > idle_at then idle_at = active + idle end
+        if active_until > idle_at then idle_at = active_until end
       end
     else
       redis.call('HDEL', KEYS[1], field)
@@ -123,10 +119,10 @@ def _stamp(value):
     return datetime.fromtimestamp(float(value), UTC) if value else None
 
 
-def update(user_id, op, *, sid="", process_id="", mode="keep", now=None):
+def update(user_id, op, *, sid="", process_id="", mode="online", now=None):
     """Apply one presence operation for a user and return the resulting Change.
 
-    op: "touch" (a connection of `process_id` is alive; mode online|away|keep sets its activity),
+    op: "touch" (a connection of `process_id` is alive; mode online|away sets its activity),
     "remove" (connection `sid` closed) or "check" (re-evaluate lapsed processes and idle time).
     """
     proc_ttl, idle = _settings()
@@ -143,7 +139,7 @@ def statuses(user_ids):
     user_ids = list(dict.fromkeys(int(uid) for uid in user_ids))
     if not user_ids:
         return {}
-    proc_ttl, idle = _settings()
+    proc_ttl, _ = _settings()
     now = time.time()
     pipe = get_redis().pipeline(transaction=False)
     pipe.zrange(key("presence", "procs"), 0, -1, withscores=True)
@@ -157,9 +153,9 @@ def statuses(user_ids):
         for field, value in connections.items():
             if field == STATUS_FIELD:
                 continue
-            proc, _, active = value.partition("|")
+            proc, _, active_until = value.partition("|")
             if proc in live:
-                if 0 < float(active) and float(active) + idle > now:
+                if float(active_until) > now:
                     status = "online"
                     break
                 status = "away"

@@ -1,0 +1,305 @@
+"""Load benchmark for the realtime tier, with a bare Flask-SocketIO relay measured in the same run.
+
+    .venv/bin/python -m bench.load --connections 1000 --rate 100 --duration 20
+
+It starts an embedded PostgreSQL and Redis in a temporary directory (or uses DATABASE_URL /
+REDIS_URL), applies the migrations, creates users in conversations of two, starts one realtime
+Gunicorn process on a free loopback port, opens the connections (gevent greenlets running
+python-socketio clients, in this process), sends messages at the set rate spread over the pairs,
+and reports: connections held, messages/s persisted (ok acks) and delivered (message_received),
+sender emit -> recipient receive latency p50/p95/p99, errors, and server RSS per connection. Then
+it does the same against bench/relay.py. Prints a JSON report and a Markdown table.
+Everything is on loopback; every loop is bounded by the counts and timeouts given.
+"""
+from gevent import monkey
+
+monkey.patch_all()
+
+from psycogreen.gevent import patch_psycopg  # noqa: E402
+
+patch_psycopg()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import secrets  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gevent  # noqa: E402
+import psutil  # noqa: E402
+import requests  # noqa: E402
+import socketio  # noqa: E402
+from gevent.pool import Pool  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMESPACE = "/messaging"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(module, env, port):
+    env = {**env, "ROLE": "realtime", "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", module],
+                               cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling", timeout=2)
+            break
+        except requests.RequestException:
+            time.sleep(0.2)
+    else:
+        raise RuntimeError(f"{module} did not start")
+    return process
+
+
+def stop_server(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def worker_rss(process):
+    """RSS of the Gunicorn worker (the master's child), in bytes."""
+    children = psutil.Process(process.pid).children()
+    return sum(child.memory_info().rss for child in children)
+
+
+def seed(env, pairs):
+    """Users 2k and 2k+1 share conversation k. Returns [(token, conversation_id, pair index)] per user."""
+    os.environ.update(env)
+    from flask_jwt_extended import create_access_token
+    from sqlalchemy import text
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(directory=str(ROOT / "migrations"))
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        users = db.session.execute(text(
+            "INSERT INTO users (username, display_name, password_hash) "
+            "SELECT 'bench' || g, 'bench ' || g, '!' FROM generate_series(1, :n) g RETURNING id"),
+            {"n": pairs * 2}).scalars().all()
+        clients = []
+        for k in range(pairs):
+            a, b = users[2 * k], users[2 * k + 1]
+            conversation_id = db.session.execute(text(
+                "INSERT INTO conversations (kind, created_by, direct_key) VALUES ('direct', :a, :key) RETURNING id"),
+                {"a": a, "key": f"{a}:{b}"}).scalar_one()
+            db.session.execute(text(
+                "INSERT INTO conversation_participants (conversation_id, user_id) VALUES (:c, :a), (:c, :b)"),
+                {"c": conversation_id, "a": a, "b": b})
+            for uid in (a, b):
+                clients.append((create_access_token(identity=str(uid)), conversation_id, k))
+        db.session.commit()
+        return app, clients
+
+
+def persisted_count(app):
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        count = db.session.execute(text("SELECT count(*) FROM messages")).scalar_one()
+        db.session.remove()
+        return count
+
+
+class Run:
+    """One measured run against one server: connect, send at a rate, collect."""
+
+    def __init__(self, url, clients, relay):
+        self.url, self.clients, self.relay = url, clients, relay
+        self.sockets = [None] * len(clients)
+        self.send_times = {}
+        self.latencies = []
+        self.acked_ok = self.errors = self.delivered = 0
+        self.error_samples = []
+
+    def _error(self, what):
+        self.errors += 1
+        if len(self.error_samples) < 5:
+            self.error_samples.append(str(what)[:200])
+
+    def _connect_one(self, index):
+        token, conversation_id, pair = self.clients[index]
+        client = socketio.Client(reconnection=False)
+
+        def received(data):
+            now = time.perf_counter()
+            sent_at = self.send_times.pop(data["message"]["content"], None)
+            if sent_at is not None:
+                self.delivered += 1
+                self.latencies.append(now - sent_at)
+
+        client.on("message_received", received, namespace=NAMESPACE)
+        auth = {"room": pair} if self.relay else {"token": token}
+        try:
+            client.connect(self.url, auth=auth, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=30)
+            self.sockets[index] = client
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            self._error(f"connect: {exc}")
+
+    def connect_all(self, concurrency=50):
+        Pool(concurrency).map(self._connect_one, range(len(self.clients)))
+        return sum(1 for s in self.sockets if s is not None and s.connected)
+
+    def send(self, rate, duration):
+        total = int(rate * duration)
+        pairs = len(self.clients) // 2
+        start = time.perf_counter()
+        for i in range(total):
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                gevent.sleep(delay)
+            pair = i % pairs
+            index = 2 * pair + (i // pairs) % 2  # alternate the sender within each pair
+            client = self.sockets[index]
+            if client is None or not client.connected:
+                self._error("sender not connected")
+                continue
+            token, conversation_id, _ = self.clients[index]
+            content = f"m{i}"
+            payload = {"content": content, "client_message_id": f"b{i}"}
+            payload.update({"room": pair} if self.relay else {"conversation_id": conversation_id})
+            self.send_times[content] = time.perf_counter()
+            try:
+                client.emit("send_message", payload, namespace=NAMESPACE, callback=self._acked)
+            except Exception as exc:  # noqa: BLE001
+                self._error(f"emit: {exc}")
+        return time.perf_counter() - start, total
+
+    def _acked(self, ack=None):
+        if isinstance(ack, dict) and ack.get("ok"):
+            self.acked_ok += 1
+        else:
+            self._error(f"ack: {ack}")
+
+    def drain(self, expected, timeout):
+        deadline = time.monotonic() + timeout
+        while self.delivered < expected and time.monotonic() < deadline:
+            gevent.sleep(0.1)
+
+    def close(self, concurrency=100):
+        Pool(concurrency).map(lambda s: s and s.disconnect(), self.sockets)
+
+
+def percentile(values, p):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def measure(name, module, env, clients, args, relay, app=None):
+    port = free_port()
+    server = start_server(module, env, port)
+    try:
+        rss_before = worker_rss(server)
+        run = Run(f"http://127.0.0.1:{port}", clients, relay)
+        connect_started = time.perf_counter()
+        held = run.connect_all()
+        connect_seconds = time.perf_counter() - connect_started
+        gevent.sleep(2)  # let connect-time work (presence fan-out) settle
+        rss_connected = worker_rss(server)
+        cpu_before = psutil.Process(server.pid).children()[0].cpu_times()
+        persisted_before = persisted_count(app) if app else 0
+        elapsed, total = run.send(args.rate, args.duration)
+        run.drain(total, timeout=args.drain)
+        send_window = max(elapsed, 1e-9)
+        cpu_after = psutil.Process(server.pid).children()[0].cpu_times()
+        persisted = (persisted_count(app) - persisted_before) if app else None
+        lost = len(run.send_times)
+        result = {
+            "server": name, "connections_requested": len(clients), "connections_held": held,
+            "connect_seconds": round(connect_seconds, 1),
+            "rate_target": args.rate, "duration_s": round(elapsed, 1), "sent": total,
+            "acked_ok": run.acked_ok, "persisted": persisted,
+            "persisted_per_s": round(persisted / send_window, 1) if persisted is not None else None,
+            "delivered": run.delivered, "delivered_per_s": round(run.delivered / send_window, 1),
+            "undelivered": lost, "errors": run.errors, "error_samples": run.error_samples,
+            "latency_ms": {p: (round(percentile(run.latencies, p) * 1000, 1) if run.latencies else None)
+                           for p in (50, 95, 99)},
+            "latency_max_ms": round(max(run.latencies) * 1000, 1) if run.latencies else None,
+            "server_cpu_s": round((cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system), 1),
+            "server_rss_mib": round(rss_connected / 2**20, 1),
+            "rss_per_connection_kib": round((rss_connected - rss_before) / max(held, 1) / 1024, 1),
+        }
+        run.close()
+        return result
+    finally:
+        stop_server(server)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--connections", type=int, default=1000, help="even number of clients (pairs share a conversation)")
+    parser.add_argument("--rate", type=float, default=100, help="messages per second, all senders together")
+    parser.add_argument("--duration", type=float, default=20, help="seconds of sending")
+    parser.add_argument("--drain", type=float, default=10, help="seconds to wait for late deliveries")
+    parser.add_argument("--only", choices=["app", "relay"], help="measure one server only")
+    parser.add_argument("--json", help="also write the report to this file")
+    args = parser.parse_args()
+    pairs = args.connections // 2
+
+    from app.devstack import ensure_services, stop_all
+
+    var_dir = tempfile.mkdtemp(prefix="msgbench-", dir="/tmp")
+    given = {"DATABASE_URL": os.environ.get("DATABASE_URL", ""), "REDIS_URL": os.environ.get("REDIS_URL", ""),
+             "S3_BUCKET_PHOTOS": "unused-by-the-benchmark"}  # no embedded S3: no images here
+    env, services = ensure_services(var_dir, given, database="messaging_bench")
+    env = {**os.environ, **env, "JWT_SECRET_KEY": secrets.token_hex(32), "REDIS_KEY_PREFIX": "bench:",
+           "SEND_RATE_LIMIT": str(10**9), "JWT_ACCESS_TOKEN_MINUTES": "240", "RATELIMIT_ENABLED": "false"}
+    results = []
+    try:
+        app, clients = seed(env, pairs)
+        if args.only in (None, "app"):
+            results.append(measure("app (auth, PostgreSQL, presence)", "wsgi:app", env, clients, args, False, app))
+        if args.only in (None, "relay"):
+            results.append(measure("bare Flask-SocketIO relay", "bench.relay:app", env, clients, args, True))
+    finally:
+        stop_all(services)
+    report = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                          "memory_gib": round(psutil.virtual_memory().total / 2**30, 1)},
+              "args": vars(args), "results": results}
+    print(json.dumps(report, indent=2))
+    print(markdown(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+
+
+def markdown(results):
+    rows = ["| server | conns held | sent | persisted/s | delivered/s | p50 ms | p95 ms | p99 ms | max ms | errors"
+            " | undelivered | server CPU s | RSS MiB | KiB/conn |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        lat = r["latency_ms"]
+        rows.append(f"| {r['server']} | {r['connections_held']} | {r['sent']} | {r['persisted_per_s']} | "
+                    f"{r['delivered_per_s']} | {lat[50]} | {lat[95]} | {lat[99]} | {r['latency_max_ms']} | "
+                    f"{r['errors']} | {r['undelivered']} | {r['server_cpu_s']} | {r['server_rss_mib']} | "
+                    f"{r['rss_per_connection_kib']} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    main()
