@@ -70,5 +70,6 @@ def _seconds_until_slot(previous, current, limit, window, elapsed):
     if previous == 0 or current >= limit:
         return math.ceil(window - elapsed)
     # previous * (1 - t/window) + current + 1 <= limit  =>  t >= window * (1 - (limit - current - 1) / previous)
-    needed = window * (1 - (limit - current - 1) / previous)
+    # (written with a single division so whole seconds come out exact, not 36.00000000000003)
+    needed = window * (previous - limit + current + 1) / previous
     return max(math.ceil(needed - elapsed), 1)
