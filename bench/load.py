@@ -3,9 +3,10 @@
     .venv/bin/python -m bench.load --connections 1000 --rate 100 --duration 20
 
 It starts an embedded PostgreSQL and Redis in a temporary directory (or uses DATABASE_URL /
-REDIS_URL), applies the migrations, creates users in conversations of two, starts one realtime
-Gunicorn process on a free loopback port, opens the connections (gevent greenlets running
-python-socketio clients, in this process), sends messages at the set rate spread over the pairs,
+REDIS_URL), applies the migrations, creates users in conversations of two, starts the realtime
+Gunicorn processes (--processes, default 2) on free loopback ports, opens the connections
+(python-socketio clients on gevent greenlets, in this process; the two members of a pair on
+different processes), sends messages at the set rate spread over the pairs,
 and reports: connections held, messages/s persisted (ok acks) and delivered (message_received),
 sender emit -> recipient receive latency p50/p95/p99, errors, and server RSS per connection. Then
 it does the same against bench/relay.py. Prints a JSON report and a Markdown table.
@@ -72,10 +73,19 @@ def stop_server(process):
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def worker_rss(process):
-    """RSS of the Gunicorn worker (the master's child), in bytes."""
-    children = psutil.Process(process.pid).children()
-    return sum(child.memory_info().rss for child in children)
+def workers(servers):
+    """The Gunicorn workers (each master's child) of the given servers."""
+    return [child for server in servers for child in psutil.Process(server.pid).children()]
+
+
+def worker_rss(servers):
+    """Total RSS of the servers' workers, in bytes."""
+    return sum(worker.memory_info().rss for worker in workers(servers))
+
+
+def worker_cpu(servers):
+    """Total CPU seconds used so far by the servers' workers."""
+    return sum(sum(worker.cpu_times()[:2]) for worker in workers(servers))
 
 
 def seed(env, pairs):
@@ -127,8 +137,8 @@ def persisted_count(app):
 class Run:
     """One measured run against one server: connect, send at a rate, collect."""
 
-    def __init__(self, url, clients, relay):
-        self.url, self.clients, self.relay = url, clients, relay
+    def __init__(self, urls, clients, relay):
+        self.urls, self.clients, self.relay = urls, clients, relay
         self.sockets = [None] * len(clients)
         self.send_times = {}
         self.latencies = []
@@ -154,7 +164,8 @@ class Run:
         client.on("message_received", received, namespace=NAMESPACE)
         auth = {"room": pair} if self.relay else {"token": token}
         try:
-            client.connect(self.url, auth=auth, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=30)
+            # Both members of a pair on different processes when there are several: cross-process delivery.
+            client.connect(self.urls[index % len(self.urls)], auth=auth, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=30)
             self.sockets[index] = client
         except Exception as exc:  # noqa: BLE001 - counted and reported
             self._error(f"connect: {exc}")
@@ -212,26 +223,28 @@ def percentile(values, p):
 
 
 def measure(name, module, env, clients, args, relay, app=None):
-    port = free_port()
-    server = start_server(module, env, port)
+    ports = [free_port() for _ in range(args.processes)]
+    servers = []
     try:
-        rss_before = worker_rss(server)
-        run = Run(f"http://127.0.0.1:{port}", clients, relay)
+        for port in ports:
+            servers.append(start_server(module, env, port))
+        rss_before = worker_rss(servers)
+        run = Run([f"http://127.0.0.1:{port}" for port in ports], clients, relay)
         connect_started = time.perf_counter()
         held = run.connect_all()
         connect_seconds = time.perf_counter() - connect_started
         gevent.sleep(2)  # let connect-time work (presence fan-out) settle
-        rss_connected = worker_rss(server)
-        cpu_before = psutil.Process(server.pid).children()[0].cpu_times()
+        rss_connected = worker_rss(servers)
+        cpu_before = worker_cpu(servers)
         persisted_before = persisted_count(app) if app else 0
         elapsed, total = run.send(args.rate, args.duration)
         run.drain(total, timeout=args.drain)
         send_window = max(elapsed, 1e-9)
-        cpu_after = psutil.Process(server.pid).children()[0].cpu_times()
+        cpu_after = worker_cpu(servers)
         persisted = (persisted_count(app) - persisted_before) if app else None
         lost = len(run.send_times)
         result = {
-            "server": name, "connections_requested": len(clients), "connections_held": held,
+            "server": name, "processes": args.processes, "connections_requested": len(clients), "connections_held": held,
             "connect_seconds": round(connect_seconds, 1),
             "rate_target": args.rate, "duration_s": round(elapsed, 1), "sent": total,
             "acked_ok": run.acked_ok, "persisted": persisted,
@@ -241,14 +254,15 @@ def measure(name, module, env, clients, args, relay, app=None):
             "latency_ms": {p: (round(percentile(run.latencies, p) * 1000, 1) if run.latencies else None)
                            for p in (50, 95, 99)},
             "latency_max_ms": round(max(run.latencies) * 1000, 1) if run.latencies else None,
-            "server_cpu_s": round((cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system), 1),
+            "server_cpu_s": round(cpu_after - cpu_before, 1),
             "server_rss_mib": round(rss_connected / 2**20, 1),
             "rss_per_connection_kib": round((rss_connected - rss_before) / max(held, 1) / 1024, 1),
         }
         run.close()
         return result
     finally:
-        stop_server(server)
+        for server in servers:
+            stop_server(server)
 
 
 def main():
@@ -257,6 +271,7 @@ def main():
     parser.add_argument("--rate", type=float, default=100, help="messages per second, all senders together")
     parser.add_argument("--duration", type=float, default=20, help="seconds of sending")
     parser.add_argument("--drain", type=float, default=10, help="seconds to wait for late deliveries")
+    parser.add_argument("--processes", type=int, default=2, help="server processes (as docker-compose runs two)")
     parser.add_argument("--only", choices=["app", "relay"], help="measure one server only")
     parser.add_argument("--json", help="also write the report to this file")
     args = parser.parse_args()
@@ -289,12 +304,12 @@ def main():
 
 
 def markdown(results):
-    rows = ["| server | conns held | sent | persisted/s | delivered/s | p50 ms | p95 ms | p99 ms | max ms | errors"
+    rows = ["| server | procs | conns held | sent | persisted/s | delivered/s | p50 ms | p95 ms | p99 ms | max ms | errors"
             " | undelivered | server CPU s | RSS MiB | KiB/conn |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         lat = r["latency_ms"]
-        rows.append(f"| {r['server']} | {r['connections_held']} | {r['sent']} | {r['persisted_per_s']} | "
+        rows.append(f"| {r['server']} | {r['processes']} | {r['connections_held']} | {r['sent']} | {r['persisted_per_s']} | "
                     f"{r['delivered_per_s']} | {lat[50]} | {lat[95]} | {lat[99]} | {r['latency_max_ms']} | "
                     f"{r['errors']} | {r['undelivered']} | {r['server_cpu_s']} | {r['server_rss_mib']} | "
                     f"{r['rss_per_connection_kib']} |")

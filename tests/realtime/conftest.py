@@ -46,7 +46,11 @@ class Server:
                "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "1"}
         self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                                         cwd=ROOT, env=env, start_new_session=True)
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
 
     def _wait_ready(self, timeout=30):
         deadline = time.monotonic() + timeout
