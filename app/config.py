@@ -94,7 +94,9 @@ def from_env(env=None):
         "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 256 * 1024),
         # flask-limiter: shared Redis storage, headers on, per-process memory if Redis is down.
         "RATELIMIT_STORAGE_URI": _limiter_storage_uri(_required(env, "REDIS_URL")),
-        "RATELIMIT_KEY_PREFIX": f"{prefix}limiter",
+        # The `limits` storage puts its own prefix first ("LIMITS:" by default): make it ours,
+        # so the login counters live under REDIS_KEY_PREFIX like every other key.
+        "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"{prefix}limiter"},
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),

@@ -36,7 +36,7 @@ def test_settings_are_read_from_the_environment():
 
     assert config["SEND_RATE_LIMIT"] == 5
     assert config["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
-    assert config["RATELIMIT_KEY_PREFIX"] == "prod:limiter"
+    assert config["RATELIMIT_STORAGE_OPTIONS"] == {"key_prefix": "prod:limiter"}
     assert config["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(minutes=5)
     assert config["RATELIMIT_ENABLED"] is False
 
