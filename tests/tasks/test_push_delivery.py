@@ -1,7 +1,9 @@
 """Push notifications end to end: the API schedules, a real consumer sends, a stand-in push service
 on 127.0.0.1 receives; the test decrypts what arrived with the subscriber's own keys."""
+import contextlib
 import json
 import os
+import threading
 
 import http_ece
 import jwt
@@ -44,13 +46,29 @@ def wait_for_push_jobs(app, count):
     return push_jobs(app)
 
 
-def set_presence(app, user, online):
+@contextlib.contextmanager
+def online(app, user):
+    """The user has a live realtime connection (written through the presence functions a realtime
+    process uses), kept alive by beating like a realtime process does; offline again on exit."""
     from app.realtime import presence
 
+    stop = threading.Event()
+
+    def keep_beating():
+        with app.app_context():
+            while not stop.wait(0.2):
+                presence.beat()
+
     with app.app_context():
-        if online:
-            presence.connected(user.id, f"sid-{user.id}")
-        else:
+        presence.connected(user.id, f"sid-{user.id}")
+    beater = threading.Thread(target=keep_beating, daemon=True)
+    beater.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beater.join()
+        with app.app_context():
             presence.disconnected(user.id, f"sid-{user.id}", still_here=False)
 
 
@@ -146,19 +164,17 @@ def test_recipient_who_comes_online_before_the_push_goes_out_is_not_pushed(clien
     monkeypatch.setitem(app.config, "PUSH_COALESCE_SECONDS", 3)
     client.send(alice, conversation, "ping")
 
-    set_presence(app, bob, online=True)
-
-    [job] = wait_for_push_jobs(app, 1)
+    with online(app, bob):
+        [job] = wait_for_push_jobs(app, 1)
     assert job["result"] == {"skipped": "recipient is online"}
     assert push_service.pushes_to("bob-phone") == []
 
 
 def test_online_recipient_gets_no_push_but_does_once_offline(client, app, chat, push_service):
     alice, bob, conversation, phone = chat
-    set_presence(app, bob, online=True)
-    client.send(alice, conversation, "you are here")
+    with online(app, bob):
+        client.send(alice, conversation, "you are here")
 
-    set_presence(app, bob, online=False)
     client.send(alice, conversation, "you left")
 
     [job] = wait_for_push_jobs(app, 1)
@@ -195,9 +211,8 @@ def test_unreachable_push_service_fails_the_job_after_its_retries(client, app, c
 
     alice, bob, conversation, phone = chat
     push_service.close()  # nothing listens there any more: connection refused
-    set_presence(app, bob, online=True)  # so the API schedules nothing: this test enqueues the job itself,
-    client.send(alice, conversation, "lost")  # with one immediate retry instead of three slow ones
-    set_presence(app, bob, online=False)
+    with online(app, bob):  # so the API schedules nothing: this test enqueues the job itself,
+        client.send(alice, conversation, "lost")  # with one immediate retry instead of three slow ones
 
     with app.app_context():
         job_id = deliver_push.schedule(args=(bob.id, conversation), delay=0, retries=1, retry_delay=0).id

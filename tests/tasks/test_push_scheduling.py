@@ -3,7 +3,7 @@ import logging
 
 import pytest
 
-from tests.tasks.test_push_delivery import Browser, set_presence
+from tests.tasks.test_push_delivery import Browser, online
 
 
 def queued_pushes(app):
@@ -50,9 +50,9 @@ def test_sender_is_never_notified_of_own_message(client, app, chat, push_service
 def test_online_recipient_schedules_nothing(client, app, chat, push_service):
     alice, bob, conversation = chat
     Browser(client, bob, push_service.endpoint("bob"))
-    set_presence(app, bob, online=True)
 
-    client.send(alice, conversation, "you are here")
+    with online(app, bob):
+        client.send(alice, conversation, "you are here")
 
     assert queued_pushes(app) == []
 
