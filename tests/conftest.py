@@ -71,8 +71,17 @@ def runner(app):
 def make_app(app):
     """Build another app on the same PostgreSQL and Redis, with config overrides (e.g. a second worker)."""
     from app import create_app
+    from app.extensions import db
+
+    made = []
 
     def make(overrides=None):
-        return create_app({"TESTING": True, **(overrides or {})})
+        made.append(create_app({"TESTING": True, **(overrides or {})}))
+        return made[-1]
 
-    return make
+    yield make
+    for other in made:  # close their connection pools: PostgreSQL's connection slots are few
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        other.extensions["redis"].close()

@@ -287,3 +287,14 @@ def test_search_in_one_conversation_stays_in_it(client, pair):
     client.send(alice, other, "agenda there")
 
     assert contents(hits(client, alice, "agenda", conversation)) == ["agenda here"]
+
+
+def test_deleted_messages_are_not_found(client, pair, app):
+    alice, _, conversation = pair
+    gone = client.send(alice, conversation, "forget this secret")
+    client.send(alice, conversation, "keep this secret")
+    with app.app_context():
+        db.session.execute(update(Message).where(Message.id == gone["id"]).values(deleted_at=datetime.now(timezone.utc)))
+        db.session.commit()
+
+    assert contents(hits(client, alice, "secret", conversation)) == ["keep this secret"]
