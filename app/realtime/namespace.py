@@ -21,6 +21,7 @@ from app.realtime.schemas import (ConversationRefSchema, HeartbeatSchema, Messag
 from app.services import conversations, delivery, messages
 
 log = logging.getLogger(__name__)
+_messages, _read_positions = MessageSchema(), ReadPositionSchema()
 
 
 def _error(code, message, details=None):
@@ -40,6 +41,8 @@ def acknowledged(schema=None):
     """Wrap an event handler: check the token, load the payload with `schema`, call the handler with
     (connection, data) and turn its result or failure into the acknowledgement."""
 
+    loader = schema() if schema else None  # marshmallow schemas hold no per-call state: build once
+
     def decorate(handler):
         @functools.wraps(handler)
         def wrapper(self, payload=None):
@@ -49,7 +52,7 @@ def acknowledged(schema=None):
                 if connection is None:
                     raise connections.Unauthorized("not connected")
                 connections.check_token(connection)
-                data = schema().load(payload if payload is not None else {}) if schema else payload
+                data = loader.load(payload if payload is not None else {}) if loader else payload
                 return {"ok": True, "data": handler(self, connection, data)}
             except connections.Unauthorized as exc:
                 # Answer first, then disconnect: the acknowledgement is queued ahead of the close.
@@ -120,11 +123,11 @@ class MessagingNamespace(Namespace):
         if connection.typing_in and conversation_id in connection.typing_in:
             connection.typing_in.discard(conversation_id)
             typing.stop(conversation_id, connection.user_id, self._participants(connection, conversation_id))
-        return {"client_message_id": result.message.client_message_id, "message": MessageSchema().dump(result.message)}
+        return {"client_message_id": result.message.client_message_id, "message": _messages.dump(result.message)}
 
     @acknowledged(MessageRefSchema)
     def on_mark_read(self, connection, data):
-        return ReadPositionSchema().dump(messages.mark_read(connection.user_id, data["message_id"]))
+        return _read_positions.dump(messages.mark_read(connection.user_id, data["message_id"]))
 
     @acknowledged(MessageRefSchema)
     def on_mark_delivered(self, connection, data):

@@ -10,6 +10,9 @@ from app.services import push
 from app.services.conversations import participant_ids
 
 
+_messages = MessageSchema()
+
+
 def emit_to_users(event, payload, user_ids):
     """Send `event` to every connection of each user, on whichever realtime process holds it."""
     rooms = [user_room(uid) for uid in dict.fromkeys(user_ids)]
@@ -19,7 +22,7 @@ def emit_to_users(event, payload, user_ids):
 
 def message_created(message):
     """A new message was stored: deliver it to the participants' sockets (and push to offline ones)."""
-    payload = MessageSchema().dump(message)
+    payload = _messages.dump(message)
     others = [uid for uid in participant_ids(message.conversation_id) if uid != message.sender_id]
     emit_to_users("message_received", {"message": payload}, others)
     # The sender's devices (the sending one included) learn that the message is stored.
@@ -70,7 +73,7 @@ def session_ended(sid, reason):
 
 def message_deleted(message):
     """A message was soft-deleted by its sender (deleted_at set, text cleared): tell the participants."""
-    emit_to_users("message_deleted", {"message": MessageSchema().dump(message)},
+    emit_to_users("message_deleted", {"message": _messages.dump(message)},
                   participant_ids(message.conversation_id))
 
 
