@@ -155,6 +155,14 @@ def set_archived(user_id, conversation_id, archived):
     return participant
 
 
+def set_muted(user_id, conversation_id, muted):
+    """Mute or unmute the conversation for this user only (muted conversations send no push). Idempotent."""
+    participant = participation(user_id, conversation_id)
+    participant.muted = muted
+    db.session.commit()
+    return participant
+
+
 def unarchive_for_all(conversation_id):
     """A new message brings an archived conversation back for everyone in it (caller commits)."""
     db.session.execute(update(Participant)

@@ -20,6 +20,7 @@ def conversation_requests(conversation_id, message_id):
     return [
         ("get", f"/conversations/{conversation_id}", {}),
         ("patch", f"/conversations/{conversation_id}/archive", {"json": {"archived": True}}),
+        ("patch", f"/conversations/{conversation_id}/mute", {"json": {"muted": True}}),
         ("get", f"/conversations/{conversation_id}/messages", {}),
         ("post", f"/conversations/{conversation_id}/messages", {"json": {"content": "let me in"}}),
         ("get", f"/conversations/{conversation_id}/messages/search", {"query_string": {"q": "bob"}}),

@@ -214,6 +214,31 @@ def test_list_only_shows_the_callers_conversations(client):
     assert listing(client, carol)["items"] == []
 
 
+# --- mute -------------------------------------------------------------------
+
+def test_mute_is_per_user_and_shown_in_the_conversation(client):
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+
+    response = client.as_user(bob, "patch", f"/conversations/{conversation}/mute")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"conversation_id": conversation, "muted": True}
+    assert client.as_user(bob, "get", f"/conversations/{conversation}").get_json()["muted"] is True
+    assert client.as_user(alice, "get", f"/conversations/{conversation}").get_json()["muted"] is False
+
+
+def test_unmute_with_muted_false(client):
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+    client.as_user(bob, "patch", f"/conversations/{conversation}/mute")
+
+    response = client.as_user(bob, "patch", f"/conversations/{conversation}/mute", json={"muted": False})
+
+    assert response.get_json()["muted"] is False
+    assert client.as_user(bob, "get", f"/conversations/{conversation}").get_json()["muted"] is False
+
+
 # --- archive ----------------------------------------------------------------
 
 def test_archived_conversation_moves_to_the_archived_list_for_that_user_only(client):

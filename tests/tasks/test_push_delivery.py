@@ -9,10 +9,10 @@ import http_ece
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Participant, PushSubscription
+from app.models import PushSubscription
 from tests.tasks.conftest import b64url, public_point, wait_until
 
 
@@ -118,10 +118,7 @@ def test_subscription_the_push_service_no_longer_knows_is_removed(client, app, c
 def test_muted_conversation_does_not_push(client, app, chat, push_service):
     alice, bob, conversation, phone = chat
     other = client.conversation(alice, bob, title="not muted")
-    with app.app_context():
-        db.session.execute(update(Participant).where(Participant.conversation_id == conversation,
-                                                     Participant.user_id == bob.id).values(muted=True))
-        db.session.commit()
+    client.as_user(bob, "patch", f"/conversations/{conversation}/mute")
 
     client.send(alice, conversation, "muted chatter")
     client.send(alice, other, "worth a push")

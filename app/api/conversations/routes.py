@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 
 from app.api.conversations.schemas import (ArchiveSchema, ArchiveStateSchema, ConversationDetailSchema,
                                            ConversationListQuerySchema, ConversationPageSchema,
-                                           CreateConversationSchema)
+                                           CreateConversationSchema, MuteSchema, MuteStateSchema)
 from app.api.messages.schemas import (MessagePageQuerySchema, MessagePageSchema, MessageSchema,
                                       SearchQuerySchema, SearchResultsSchema, SendMessageSchema)
 from app.auth.tokens import current_user_id
@@ -50,6 +50,15 @@ def show(conversation_id):
 def archive(data, conversation_id):
     """Archive (or, with {"archived": false}, unarchive) for the caller only."""
     return conversations.set_archived(current_user_id(), conversation_id, data.get("archived", True))
+
+
+@blp.route("/<int:conversation_id>/mute", methods=["PATCH"])
+@jwt_required()
+@blp.arguments(MuteSchema, required=False)
+@blp.response(200, MuteStateSchema)
+def mute(data, conversation_id):
+    """Mute (or, with {"muted": false}, unmute) for the caller only: no push notifications while muted."""
+    return conversations.set_muted(current_user_id(), conversation_id, data.get("muted", True))
 
 
 @blp.route("/<int:conversation_id>/messages", methods=["POST"])

@@ -16,6 +16,15 @@ class ArchiveSchema(Schema):
     archived = fields.Boolean(load_default=True)
 
 
+class MuteSchema(Schema):
+    muted = fields.Boolean(load_default=True)
+
+
+class MuteStateSchema(Schema):
+    conversation_id = fields.Integer()
+    muted = fields.Boolean()
+
+
 class ConversationListQuerySchema(Schema):
     archived = fields.Boolean(load_default=False, metadata={"description": "List archived conversations instead"})
     cursor = fields.String(validate=validate.Length(max=200))
