@@ -80,6 +80,9 @@ def from_env(env=None):
         "REDIS_KEY_PREFIX": prefix,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "CORS_ORIGINS": _list(env, "CORS_ORIGINS"),
+        # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-For
+        # entries are trusted for the client address (per-IP login limits, logs). 0: none.
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         "MESSAGE_MAX_LENGTH": _int(env, "MESSAGE_MAX_LENGTH", 4000),
         "SEND_RATE_LIMIT": _int(env, "SEND_RATE_LIMIT", 100),
         "SEND_RATE_WINDOW_SECONDS": _int(env, "SEND_RATE_WINDOW_SECONDS", 3600),

@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.helpers import PASSWORD
+from tests.helpers import ApiClient, PASSWORD
 
 
 def login(client, username, password=PASSWORD, ip="127.0.0.1"):
@@ -122,6 +122,17 @@ def test_login_is_rate_limited_per_ip(client, monkeypatch, app):
     assert limited.headers["X-RateLimit-Remaining"] == "0"
     assert "X-RateLimit-Reset" in limited.headers
     assert other_ip.status_code == 401
+
+
+def test_behind_a_trusted_proxy_the_login_limit_counts_the_forwarded_client_address(make_app):
+    proxied = ApiClient(make_app({"TRUSTED_PROXIES": 1, "LOGIN_RATE_LIMIT_PER_IP": "2 per minute"}).test_client())
+
+    def through_proxy(client_ip, username):
+        return proxied.post("/auth/login", json={"username": username, "password": "wrong"},
+                            environ_base={"REMOTE_ADDR": "10.9.9.9"}, headers={"X-Forwarded-For": client_ip})
+
+    assert [through_proxy("203.0.113.7", f"guess{n}").status_code for n in range(3)] == [401, 401, 429]
+    assert through_proxy("198.51.100.4", "someone").status_code == 401
 
 
 def test_login_is_rate_limited_per_username_across_ips(client, monkeypatch, app):
