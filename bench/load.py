@@ -24,6 +24,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
+import shutil  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
@@ -276,6 +277,8 @@ def main():
     parser.add_argument("--json", help="also write the report to this file")
     args = parser.parse_args()
     pairs = args.connections // 2
+    # A SIGTERM (e.g. from `timeout`) unwinds through the finally blocks that stop the servers.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
 
     from app.devstack import ensure_services, stop_all
 
@@ -294,6 +297,7 @@ def main():
             results.append(measure("bare Flask-SocketIO relay", "bench.relay:app", env, clients, args, True))
     finally:
         stop_all(services)
+        shutil.rmtree(var_dir, ignore_errors=True)
     report = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                           "memory_gib": round(psutil.virtual_memory().total / 2**30, 1)},
               "args": vars(args), "results": results}
