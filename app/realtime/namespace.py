@@ -7,6 +7,8 @@ drops the connection on bad input; only a token that expired or was revoked ends
 import functools
 import logging
 
+import redis
+import sqlalchemy.exc
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 from marshmallow import ValidationError
@@ -63,6 +65,12 @@ def acknowledged(schema=None):
             except ValidationError as exc:
                 fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
                 return _error("validation_error", "invalid fields: " + ", ".join(sorted(fields)), {"fields": fields})
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+                    sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError) as exc:
+                # As REST answers 503: a dependency is down, the client should retry shortly.
+                log.warning("socket event %s: dependency unavailable: %s", handler.__name__, exc.__class__.__name__)
+                db.session.rollback()
+                return _error("service_unavailable", "a backing service is unavailable, retry shortly")
             except Exception:
                 log.exception("socket event %s from user %s failed", handler.__name__,
                               connection.user_id if connection else None)
