@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, func, select, tuple_, update
+from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import NotFound, ValidationFailed
@@ -161,10 +161,3 @@ def set_muted(user_id, conversation_id, muted):
     participant.muted = muted
     db.session.commit()
     return participant
-
-
-def unarchive_for_all(conversation_id):
-    """A new message brings an archived conversation back for everyone in it (caller commits)."""
-    db.session.execute(update(Participant)
-                       .where(Participant.conversation_id == conversation_id, Participant.archived_at.isnot(None))
-                       .values(archived_at=None))

@@ -20,10 +20,10 @@ def emit_to_users(event, payload, user_ids):
         socketio.emit(event, payload, to=rooms, namespace=NAMESPACE)
 
 
-def message_created(message):
+def message_created(message, participants):
     """A new message was stored: deliver it to the participants' sockets (and push to offline ones)."""
     payload = _messages.dump(message)
-    others = [uid for uid in participant_ids(message.conversation_id) if uid != message.sender_id]
+    others = [uid for uid in participants if uid != message.sender_id]
     emit_to_users("message_received", {"message": payload}, others)
     # The sender's devices (the sending one included) learn that the message is stored.
     emit_to_users("message_sent", {"client_message_id": message.client_message_id, "message": payload},

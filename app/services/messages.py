@@ -1,15 +1,14 @@
 """Sending, reading and paging messages. REST and Socket.IO both come through here."""
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, select, text, update
 
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
-from app.models import Conversation, Message, Participant
+from app.models import Message, Participant, User
 from app.services import content as content_rules
 from app.services import events, images
-from app.services.conversations import conversation_for, unarchive_for_all
+from app.services.conversations import conversation_for
 from app.services.send_limits import release_send_slot, take_send_slot
 
 
@@ -20,11 +19,40 @@ class SendResult:
     quota: object = None  # send_limits.Quota, None for a retry (it did not count)
 
 
+# Participation check, seq bump, insert and unarchive in one round trip. The seq comes from the
+# conversation row, updated (and so locked) in the same transaction as the insert: seqs are
+# gap-free and strictly increasing even with concurrent senders. A duplicate client_message_id
+# inserts nothing (ON CONFLICT); the caller then rolls back, undoing the bump.
+# No row comes back when the sender is not a participant; `id` is NULL for a duplicate.
+_INSERT_MESSAGE = text("""
+WITH member AS (
+    SELECT u.username, u.display_name
+    FROM conversation_participants p JOIN users u ON u.id = p.user_id
+    WHERE p.conversation_id = :conversation_id AND p.user_id = :sender_id
+), bump AS (
+    UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now()
+    WHERE id = :conversation_id AND EXISTS (SELECT 1 FROM member)
+    RETURNING last_seq
+), inserted AS (
+    INSERT INTO messages (conversation_id, seq, sender_id, content, client_message_id)
+    SELECT :conversation_id, last_seq, :sender_id, :content, :client_message_id FROM bump
+    ON CONFLICT (sender_id, client_message_id) DO NOTHING
+    RETURNING id, seq, created_at
+), unarchived AS (
+    UPDATE conversation_participants SET archived_at = NULL
+    WHERE conversation_id = :conversation_id AND archived_at IS NOT NULL AND EXISTS (SELECT 1 FROM inserted)
+)
+SELECT member.username, member.display_name, inserted.id, inserted.seq, inserted.created_at,
+       ARRAY(SELECT user_id FROM conversation_participants WHERE conversation_id = :conversation_id)
+           AS participant_ids
+FROM member LEFT JOIN inserted ON true
+""")
+
+
 def send_message(sender_id, conversation_id, content, client_message_id=None, image_ids=()):
     """Store a message from a participant, with the images named in `image_ids`, and return a SendResult.
 
-    The seq is taken from the conversation row under its row lock in the same transaction as
-    the insert, so seqs are gap-free and strictly increasing even with concurrent senders.
+    Seqs are gap-free and strictly increasing per conversation (see _INSERT_MESSAGE).
     A retry with the same client_message_id returns the original message and does not count
     against the sending limit. With images, the text may be empty: the images are checked and
     locked (images.attachable_images) and attached in the same transaction as the insert, so
@@ -33,40 +61,43 @@ def send_message(sender_id, conversation_id, content, client_message_id=None, im
     image: field image_ids), Conflict (client_message_id already used in another conversation),
     RateLimited, ServiceUnavailable (S3 unreachable while checking images).
     """
-    conversation_for(sender_id, conversation_id)
-    text = content_rules.sanitize(content or "")
-    if not text and not image_ids:
+    text_ = content_rules.sanitize(content or "")
+    if not text_ and not image_ids:
         raise ValidationFailed("content", "must contain text once HTML is removed")
-    if client_message_id:
-        original = _original(sender_id, client_message_id, conversation_id)
-        if original:
-            return SendResult(original, created=False)
     try:
-        attached = images.attachable_images(sender_id, conversation_id, list(image_ids)) if image_ids else []
-    except Exception:
-        db.session.rollback()  # releases the image row locks
-        raise
-    quota = take_send_slot(sender_id)
-    seq = db.session.execute(
-        update(Conversation).where(Conversation.id == conversation_id)
-        .values(last_seq=Conversation.last_seq + 1, last_message_at=func.now())
-        .returning(Conversation.last_seq)).scalar_one()
-    message = Message(conversation_id=conversation_id, seq=seq, sender_id=sender_id, content=text,
-                      client_message_id=client_message_id, images=attached)
-    try:
-        db.session.add(message)
-        # The UPDATE autoflushes the INSERT: a duplicate client_message_id can fail here already.
-        unarchive_for_all(conversation_id)
-        db.session.commit()
-    except IntegrityError:
-        # A concurrent retry of the same client_message_id committed first.
-        db.session.rollback()
-        original = client_message_id and _original(sender_id, client_message_id, conversation_id)
-        if not original:
+        attached = []
+        if image_ids:
+            # The image checks lock rows and ask S3: settle who may send, and whether this is a
+            # retry of a message whose images are attached already, before them.
+            conversation_for(sender_id, conversation_id)
+            original = client_message_id and _original(sender_id, client_message_id, conversation_id)
+            if original:
+                return SendResult(original, created=False)
+            attached = images.attachable_images(sender_id, conversation_id, list(image_ids))
+        row = db.session.execute(_INSERT_MESSAGE, {
+            "conversation_id": conversation_id, "sender_id": sender_id, "content": text_,
+            "client_message_id": client_message_id}).one_or_none()
+        if row is None:
+            raise NotFound("conversation not found")
+        if row.id is None:  # a retry: this client_message_id is stored already
+            db.session.rollback()
+            return SendResult(_original(sender_id, client_message_id, conversation_id), created=False)
+        quota = take_send_slot(sender_id)  # after the insert, so a retry never counts
+        try:
+            for image in attached:
+                image.message_id = row.id
+            db.session.commit()
+        except BaseException:
+            release_send_slot(sender_id)  # nothing was stored
             raise
-        release_send_slot(sender_id)  # a retry does not count against the limit
-        return SendResult(original, created=False)
-    events.message_created(message)
+    except BaseException:
+        db.session.rollback()  # undoes the seq bump and releases row locks
+        raise
+    message = Message(id=row.id, conversation_id=conversation_id, seq=row.seq, sender_id=sender_id,
+                      content=text_, client_message_id=client_message_id, created_at=row.created_at,
+                      sender=User(id=sender_id, username=row.username, display_name=row.display_name),
+                      images=attached)
+    events.message_created(message, row.participant_ids)
     return SendResult(message, created=True, quota=quota)
 
 
