@@ -62,6 +62,19 @@ def revoke_current(refresh_token=None):
         revoke(refresh_claims)
 
 
+def claims_problem(claims):
+    """Why a token with valid signature and type still cannot be used here, or None.
+
+    Logout blocklists by jti until exp, so a token without them (possible from an external identity
+    provider) could never be revoked; and `sub` must be one of our user ids.
+    """
+    if not claims.get("jti") or "exp" not in claims:
+        return "jti and exp are required"
+    if not str(claims.get("sub", "")).isdigit():
+        return "sub must be a user id"
+    return None
+
+
 def is_revoked(jti):
     return bool(get_redis().exists(key("revoked", jti)))
 
@@ -78,10 +91,8 @@ def register(jwt):
         return is_revoked(jwt_payload["jti"])
 
     @jwt.token_verification_loader
-    def _revocable(jwt_header, jwt_payload):
-        # Logout blocklists by jti until exp: a token without them (possible from an external
-        # identity provider) could never be revoked, so it is not accepted.
-        return bool(jwt_payload.get("jti")) and "exp" in jwt_payload
+    def _usable(jwt_header, jwt_payload):
+        return claims_problem(jwt_payload) is None
 
     def unauthorized(message):
         return error_response(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
@@ -90,6 +101,7 @@ def register(jwt):
     jwt.invalid_token_loader(lambda reason: unauthorized(f"invalid token: {reason}"))
     jwt.expired_token_loader(lambda header, payload: unauthorized("token has expired"))
     jwt.revoked_token_loader(lambda header, payload: unauthorized("token has been revoked"))
-    jwt.token_verification_failed_loader(lambda header, payload: unauthorized("invalid token: jti and exp are required"))
+    jwt.token_verification_failed_loader(
+        lambda header, payload: unauthorized(f"invalid token: {claims_problem(payload)}"))
     jwt.needs_fresh_token_loader(lambda header, payload: unauthorized("fresh token required"))
     jwt.user_lookup_error_loader(lambda header, payload: unauthorized("user not found"))

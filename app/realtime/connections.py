@@ -16,7 +16,7 @@ import jwt as pyjwt
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 
-from app.auth.tokens import is_revoked
+from app.auth.tokens import claims_problem, is_revoked
 from app.errors import ApiError
 from app.redis_client import get_redis, key
 
@@ -96,6 +96,9 @@ def authenticate(auth):
         raise Unauthorized(f"invalid token: {exc}")
     if claims.get("type") != "access":
         raise Unauthorized("invalid token: an access token is required")
+    problem = claims_problem(claims)
+    if problem:
+        raise Unauthorized(f"invalid token: {problem}")
     if is_revoked(claims["jti"]):
         raise Unauthorized("token has been revoked")
     return claims

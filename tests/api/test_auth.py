@@ -342,3 +342,12 @@ def test_rs256_refuses_a_token_that_could_not_be_revoked(client, rs256_client, m
 
     assert response.status_code == 401
     assert response.get_json()["error"]["message"] == "invalid token: jti and exp are required"
+
+
+def test_rs256_refuses_a_token_whose_subject_is_not_a_user_id(rs256_client):
+    rs256, idp_key = rs256_client
+
+    response = rs256.get("/users/me", headers=bearer(_idp_token(idp_key, "auth0|5f3c")))
+
+    assert response.status_code == 401
+    assert response.get_json()["error"]["message"] == "invalid token: sub must be a user id"

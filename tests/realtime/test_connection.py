@@ -28,6 +28,16 @@ def test_connect_with_an_expired_token_is_refused(app, api, connect):
     assert refused.connect_error["message"] == "token has expired"
 
 
+def test_connect_with_a_token_that_could_not_be_revoked_is_refused(app, api, connect):
+    alice = api.user()
+    with app.app_context():
+        without_jti = create_access_token(identity=str(alice.id), additional_claims={"jti": ""})
+
+    refused = connect(without_jti, expect_refusal=True)
+
+    assert refused.connect_error["message"] == "invalid token: jti and exp are required"
+
+
 def test_connect_with_a_refresh_token_is_refused(app, api, connect):
     alice = api.user()
 
