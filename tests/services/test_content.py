@@ -17,3 +17,13 @@ from app.services.content import sanitize
 ])
 def test_sanitize_leaves_plain_text_that_is_safe_as_html(raw, stored):
     assert sanitize(raw) == stored
+
+
+def test_text_that_skips_bleach_comes_out_as_bleach_would_return_it():
+    from app.services.content import _NEEDS_BLEACH, _bleach
+
+    plain = [chr(cp) for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF and not _NEEDS_BLEACH.search(chr(cp))]
+    # Every such code point at once, between letters: bleach changes none of them.
+    text = "a" + "b".join(plain) + "z"
+
+    assert sanitize(text) == _bleach(text).strip()
