@@ -164,6 +164,7 @@ def _storage_settings(env):
         "AWS_ACCESS_KEY_ID": env.get("AWS_ACCESS_KEY_ID", ""),
         "AWS_SECRET_ACCESS_KEY": env.get("AWS_SECRET_ACCESS_KEY", ""),
         "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL", ""),
+        "S3_PUBLIC_ENDPOINT_URL": env.get("S3_PUBLIC_ENDPOINT_URL", ""),
         "S3_BUCKET_PHOTOS": env.get("S3_BUCKET_PHOTOS", ""),
         "S3_BUCKET_ASSETS": env.get("S3_BUCKET_ASSETS", ""),
         "IMAGE_MAX_BYTES": _int(env, "IMAGE_MAX_BYTES", 10 * 1024 * 1024),

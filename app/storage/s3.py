@@ -27,9 +27,12 @@ class S3Bucket:
     an error (head() returns None, delete_many() counts it as deleted, as S3 does).
     """
 
-    def __init__(self, client, bucket):
+    def __init__(self, client, bucket, signer=None):
         self.client = client
         self.bucket = bucket
+        # Presigned URLs are used by browsers; `signer` builds them for the endpoint browsers can
+        # reach when it differs from the one this service talks to (S3_PUBLIC_ENDPOINT_URL).
+        self.signer = signer or client
 
     @classmethod
     def from_settings(cls, settings, bucket):
@@ -45,12 +48,15 @@ class S3Bucket:
             # Without explicit keys boto3 falls back to its default chain (instance role, ~/.aws ...).
             options["aws_access_key_id"] = settings["AWS_ACCESS_KEY_ID"]
             options["aws_secret_access_key"] = settings["AWS_SECRET_ACCESS_KEY"]
-        return cls(boto3.client("s3", **options), bucket)
+        signer = None
+        if settings.get("S3_PUBLIC_ENDPOINT_URL"):
+            signer = boto3.client("s3", **{**options, "endpoint_url": settings["S3_PUBLIC_ENDPOINT_URL"]})
+        return cls(boto3.client("s3", **options), bucket, signer)
 
     def presigned_post(self, key, content_type, size, expires_in):
         """{"url", "fields"} for a browser form POST that may store exactly `size` bytes of
         `content_type` at `key`, within `expires_in` seconds. S3 enforces the signed policy."""
-        return self.client.generate_presigned_post(
+        return self.signer.generate_presigned_post(
             Bucket=self.bucket, Key=key,
             Fields={"Content-Type": content_type},
             Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
@@ -58,7 +64,7 @@ class S3Bucket:
 
     def presigned_get(self, key, expires_in):
         """A URL that downloads `key` for `expires_in` seconds. Signing is local: no request is made."""
-        return self.client.generate_presigned_url(
+        return self.signer.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in)
 
     def head(self, key):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import MessageImage
-from tests.helpers import PNG_BYTES, post_to_s3, request_image_upload, uploaded_image
+from tests.helpers import PNG_BYTES, ApiClient, post_to_s3, request_image_upload, uploaded_image
 
 
 @pytest.fixture
@@ -131,6 +131,24 @@ def test_uploaded_image_comes_back_in_the_message_with_a_fetchable_url(client, p
     download = requests.get(seen_by_bob["url"], timeout=10)
     assert download.status_code == 200
     assert download.content == PNG_BYTES
+
+
+def test_presigned_urls_point_at_the_public_endpoint_when_one_is_configured(make_app, stack):
+    # Same store, reached by another name: as MinIO is by the services (minio:9000) and by browsers (localhost:9000).
+    public = stack["env"]["S3_ENDPOINT_URL"].replace("127.0.0.1", "localhost")
+    behind_proxy = ApiClient(make_app({"S3_PUBLIC_ENDPOINT_URL": public}).test_client())
+    alice, bob = behind_proxy.user("alice"), behind_proxy.user("bob")
+    conversation_id = behind_proxy.conversation(alice, bob)
+
+    ticket = request_image_upload(behind_proxy, alice, conversation_id)
+    post_to_s3(ticket)
+    sent = send(behind_proxy, alice, conversation_id, image_ids=[ticket["image_id"]])
+
+    assert ticket["upload"]["url"].startswith(public)
+    assert sent.status_code == 201, sent.get_json()  # the HEAD check went to S3_ENDPOINT_URL
+    [image] = sent.get_json()["images"]
+    assert image["url"].startswith(public)
+    assert requests.get(image["url"], timeout=10).content == PNG_BYTES
 
 
 def test_download_url_is_presigned_with_short_expiry(client, pair):
