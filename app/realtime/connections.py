@@ -8,6 +8,7 @@ The token is presented once, at connect. Two things end a connection later:
   re-checks the token (`check_token`), so a revocation whose notice was lost still takes effect.
 """
 import heapq
+from collections import Counter
 import logging
 import time
 from dataclasses import dataclass, field
@@ -53,16 +54,26 @@ class ConnectionTable:
     def __init__(self):
         self.by_sid = {}
         self._expiries = []  # heap of (expires_at, sid)
+        self._per_user = Counter()  # user id -> connections here, so a disconnect need not scan
 
     def __len__(self):
         return len(self.by_sid)
 
     def add(self, connection):
         self.by_sid[connection.sid] = connection
+        self._per_user[connection.user_id] += 1
         heapq.heappush(self._expiries, (connection.expires_at, connection.sid))
 
     def remove(self, sid):
-        return self.by_sid.pop(sid, None)
+        connection = self.by_sid.pop(sid, None)
+        if connection is not None:
+            self._per_user[connection.user_id] -= 1
+            if not self._per_user[connection.user_id]:
+                del self._per_user[connection.user_id]
+        return connection
+
+    def has_user(self, user_id):
+        return user_id in self._per_user
 
     def get(self, sid):
         return self.by_sid.get(sid)
@@ -77,7 +88,7 @@ class ConnectionTable:
         return found
 
     def user_ids(self):
-        return {connection.user_id for connection in self.by_sid.values()}
+        return set(self._per_user)
 
 
 table = ConnectionTable()

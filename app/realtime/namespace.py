@@ -107,8 +107,7 @@ class MessagingNamespace(Namespace):
         try:
             for conversation_id in connection.typing_in:
                 typing.stop(conversation_id, connection.user_id, connection.participants[conversation_id])
-            still_here = any(other.user_id == connection.user_id for other in connections.table.by_sid.values())
-            presence.disconnected(connection.user_id, request.sid, still_here)
+            presence.disconnected(connection.user_id, request.sid, connections.table.has_user(connection.user_id))
         except Exception:
             # The sweeper's checks (typing TTL, dead processes) still converge on the right state.
             log.exception("cleanup after socket %s disconnected failed", request.sid)

@@ -41,6 +41,22 @@ def test_user_stays_online_while_any_device_is_connected(api, connect):
     assert bob_socket.wait_for("user_offline")["user_id"] == alice.id
 
 
+def test_user_stays_online_while_another_device_on_the_same_process_is_connected(api, connect):
+    alice, bob = api.user(), api.user()
+    api.conversation(alice, bob)
+    bob_socket = connect(bob, "rt2")
+    phone, laptop = connect(alice, "rt1"), connect(alice, "rt1")
+    bob_socket.wait_for("user_online", lambda d: d["user_id"] == alice.id)
+
+    phone.close()
+    laptop.call("heartbeat", {"status": "away"})  # a barrier: a change bob must hear about
+    bob_socket.wait_for("user_online", lambda d: d["user_id"] == alice.id and d["status"] == "away")
+
+    assert bob_socket.received("user_offline") == []
+    laptop.close()
+    assert bob_socket.wait_for("user_offline")["user_id"] == alice.id
+
+
 def test_heartbeats_announce_only_real_changes(api, connect):
     alice, bob = api.user(), api.user()
     api.conversation(alice, bob)
