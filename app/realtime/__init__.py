@@ -1,6 +1,6 @@
 """The realtime tier: the Socket.IO namespace /messaging and what keeps it honest (presence,
 typing, token expiry). See docs/websocket.md for every event and payload."""
-from app.realtime.rooms import NAMESPACE
+from app.rooms import NAMESPACE
 
 
 def register(socketio):

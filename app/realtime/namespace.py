@@ -17,7 +17,7 @@ from app.api.messages.schemas import MessageSchema, ReadPositionSchema
 from app.errors import ApiError
 from app.extensions import db, socketio
 from app.realtime import connections, presence, sweeper, typing
-from app.realtime.rooms import conversation_room, user_room
+from app.rooms import conversation_room, user_room
 from app.realtime.schemas import (ConversationRefSchema, HeartbeatSchema, MessageRefSchema,
                                   SocketSendMessageSchema)
 from app.services import conversations, delivery, messages

@@ -5,7 +5,7 @@ Socket.IO events go out through the Redis message queue (docs/websocket.md lists
 payload); any process may call these, whether or not it serves Socket.IO connections."""
 from app.api.messages.schemas import MessageSchema
 from app.extensions import socketio
-from app.realtime.rooms import NAMESPACE, user_room
+from app.rooms import NAMESPACE, user_room
 from app.services import push
 from app.services.conversations import participant_ids
 
