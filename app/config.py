@@ -2,14 +2,20 @@
 
 Required settings have no default: `Config.from_env()` raises when they are missing.
 `DATABASE_URL` and `REDIS_URL` are required by the app itself; `make run` and the
-test suite fill them in with embedded servers when they are unset (see app/devstack.py).
+test suite fill them in with embedded servers when they are unset (see devstack/).
 """
+import hashlib
+import hmac
 import os
 from datetime import timedelta
 
 
 class MissingSetting(RuntimeError):
     """A required environment variable is not set."""
+
+
+class InvalidSetting(RuntimeError):
+    """An environment variable has a value the service cannot use."""
 
 
 def _required(env, name):
@@ -157,21 +163,40 @@ def _push_settings(env):
 
 
 def _storage_settings(env):
-    """S3 (or MinIO / any S3-compatible store via S3_ENDPOINT_URL) and the image rules.
-    Without S3_BUCKET_PHOTOS the image endpoints answer 503; `make run` starts an embedded store."""
+    """Where images live (app/storage): STORAGE_DRIVER local (files under MEDIA_ROOT, the default
+    without S3_BUCKET_PHOTOS) or s3 (AWS, MinIO or any S3-compatible store), and the image rules."""
+    bucket = env.get("S3_BUCKET_PHOTOS", "")
+    driver = env.get("STORAGE_DRIVER") or ("s3" if bucket else "local")
+    if driver not in ("local", "s3"):
+        raise InvalidSetting(f"STORAGE_DRIVER must be local or s3, not {driver!r}")
+    if driver == "s3" and not bucket:
+        raise MissingSetting("environment variable S3_BUCKET_PHOTOS is required with STORAGE_DRIVER=s3")
     return {
+        "STORAGE_DRIVER": driver,
+        "MEDIA_ROOT": env.get("MEDIA_ROOT", "var/media"),
+        "MEDIA_SIGNING_KEY": _media_signing_key(env) if driver == "local" else "",
         "AWS_REGION": env.get("AWS_REGION", "us-east-1"),
         "AWS_ACCESS_KEY_ID": env.get("AWS_ACCESS_KEY_ID", ""),
         "AWS_SECRET_ACCESS_KEY": env.get("AWS_SECRET_ACCESS_KEY", ""),
         "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL", ""),
         "S3_PUBLIC_ENDPOINT_URL": env.get("S3_PUBLIC_ENDPOINT_URL", ""),
-        "S3_BUCKET_PHOTOS": env.get("S3_BUCKET_PHOTOS", ""),
-        "S3_BUCKET_ASSETS": env.get("S3_BUCKET_ASSETS", ""),
+        "S3_BUCKET_PHOTOS": bucket,
         "IMAGE_MAX_BYTES": _int(env, "IMAGE_MAX_BYTES", 10 * 1024 * 1024),
         "MESSAGE_MAX_IMAGES": _int(env, "MESSAGE_MAX_IMAGES", 10),
         "IMAGE_UPLOAD_EXPIRES_SECONDS": _int(env, "IMAGE_UPLOAD_EXPIRES_SECONDS", 300),
         "IMAGE_URL_EXPIRES_SECONDS": _int(env, "IMAGE_URL_EXPIRES_SECONDS", 900),
     }
+
+
+def _media_signing_key(env):
+    """The local driver's URL-signing secret: MEDIA_SIGNING_KEY, or one derived from JWT_SECRET_KEY
+    (under its own label, so a signature made with one can never pass as the other)."""
+    if env.get("MEDIA_SIGNING_KEY"):
+        return env["MEDIA_SIGNING_KEY"]
+    if env.get("JWT_SECRET_KEY"):
+        return hmac.new(env["JWT_SECRET_KEY"].encode(), b"media-signing-key", hashlib.sha256).hexdigest()
+    raise MissingSetting("environment variable MEDIA_SIGNING_KEY (or JWT_SECRET_KEY) is required "
+                         "with STORAGE_DRIVER=local")
 
 
 def _psycopg2_url(url):

@@ -26,7 +26,6 @@ import os  # noqa: E402
 import secrets  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -39,14 +38,11 @@ import requests  # noqa: E402
 import socketio  # noqa: E402
 from gevent.pool import Pool  # noqa: E402
 
+from app.rooms import NAMESPACE  # noqa: E402
+from devstack.embedded import ensure_services, stop_all  # noqa: E402
+from devstack.net import free_port  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-NAMESPACE = "/messaging"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(module, env, port):
@@ -280,13 +276,11 @@ def main():
     # A SIGTERM (e.g. from `timeout`) unwinds through the finally blocks that stop the servers.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
 
-    from app.devstack import ensure_services, stop_all
-
     var_dir = tempfile.mkdtemp(prefix="msgbench-", dir="/tmp")
-    given = {"DATABASE_URL": os.environ.get("DATABASE_URL", ""), "REDIS_URL": os.environ.get("REDIS_URL", ""),
-             "S3_BUCKET_PHOTOS": "unused-by-the-benchmark"}  # no embedded S3: no images here
+    given = {"DATABASE_URL": os.environ.get("DATABASE_URL", ""), "REDIS_URL": os.environ.get("REDIS_URL", "")}
     env, services = ensure_services(var_dir, given, database="messaging_bench")
     env = {**os.environ, **env, "JWT_SECRET_KEY": secrets.token_hex(32), "REDIS_KEY_PREFIX": "bench:",
+           "MEDIA_ROOT": os.path.join(var_dir, "media"),
            "SEND_RATE_LIMIT": str(10**9), "JWT_ACCESS_TOKEN_MINUTES": "240", "RATELIMIT_ENABLED": "false"}
     results = []
     try:

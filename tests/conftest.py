@@ -1,5 +1,6 @@
 """Fixtures: real PostgreSQL and Redis (embedded unless TEST_DATABASE_URL / TEST_REDIS_URL are set),
-one app for the session, a clean database and Redis for every test."""
+one app for the session, a clean database and Redis for every test; images on the local storage
+driver, or on a real S3 endpoint (moto's server mode) for tests that take `storage_driver`."""
 import os
 import secrets
 import shutil
@@ -8,7 +9,7 @@ import tempfile
 import pytest
 from sqlalchemy import text
 
-from app.devstack import ensure_services, stop_all
+from devstack.embedded import ensure_services, stop_all
 from tests.helpers import ApiClient
 
 
@@ -19,7 +20,8 @@ def stack():
     given = {"DATABASE_URL": os.environ.get("TEST_DATABASE_URL", ""),
              "REDIS_URL": os.environ.get("TEST_REDIS_URL", "")}
     env, started = ensure_services(var_dir, given, database="messaging_test")
-    env.update(JWT_SECRET_KEY=secrets.token_hex(32), LOG_LEVEL="WARNING", REDIS_KEY_PREFIX="test:")
+    env.update(JWT_SECRET_KEY=secrets.token_hex(32), LOG_LEVEL="WARNING", REDIS_KEY_PREFIX="test:",
+               MEDIA_ROOT=os.path.join(var_dir, "media"))
     embedded = {type(s).__name__.replace("Embedded", "").lower(): s for s in started}
     yield {"env": env, "embedded": embedded, "var_dir": var_dir}
     stop_all(started)
@@ -63,6 +65,13 @@ def client(app):
 
 
 @pytest.fixture
+def pair(client):
+    """alice and bob and their direct conversation: (alice, bob, conversation id)."""
+    alice, bob = client.user("alice"), client.user("bob")
+    return alice, bob, client.conversation(alice, bob)
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 
@@ -85,3 +94,30 @@ def make_app(app):
             db.session.remove()
             db.engine.dispose()
         other.extensions["redis"].close()
+
+
+@pytest.fixture(scope="session")
+def s3_settings():
+    """An S3 endpoint (moto's server mode, a thread of this process) with a photos bucket, as settings."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    settings = {"STORAGE_DRIVER": "s3", "S3_ENDPOINT_URL": f"http://{host}:{port}", "S3_BUCKET_PHOTOS": "photos",
+                "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    boto3.client("s3", endpoint_url=settings["S3_ENDPOINT_URL"], region_name=settings["AWS_REGION"],
+                 aws_access_key_id="test", aws_secret_access_key="test").create_bucket(Bucket="photos")
+    yield settings
+    server.stop()
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_driver(request, app, monkeypatch):
+    """Run the test once with each storage driver (the session app is switched for its duration)."""
+    if request.param == "s3":
+        for name, value in request.getfixturevalue("s3_settings").items():
+            monkeypatch.setitem(app.config, name, value)
+    monkeypatch.setitem(app.config, "STORAGE_DRIVER", request.param)
+    return request.param

@@ -1,6 +1,10 @@
 """Small builders for tests: users with tokens, conversations, messages."""
+import io
 import itertools
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
 
 _names = itertools.count(1)
 PASSWORD = "correct horse battery"
@@ -52,7 +56,7 @@ class ApiClient:
         return getattr(self.http, method)(path, headers=user.headers, **kwargs)
 
 
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 56  # 64 bytes; S3 does not look inside
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 56  # 64 bytes; the stores do not look inside
 
 
 def request_image_upload(client, user, conversation_id, content_type="image/png", size=len(PNG_BYTES)):
@@ -63,21 +67,52 @@ def request_image_upload(client, user, conversation_id, content_type="image/png"
     return response.get_json()
 
 
-def post_to_s3(ticket, data=PNG_BYTES, content_type=None):
-    """Upload through the presigned POST as a browser form would (fields first, the file last)."""
-    import requests
+@dataclass
+class Fetched:
+    status_code: int
+    content: bytes
+    headers: dict
 
+
+def _served_by_test_client(url):
+    """URLs the app mints for itself (local storage driver) name the Flask test client's host."""
+    return urlsplit(url).netloc == "localhost"
+
+
+def submit_upload_form(client, ticket, data=PNG_BYTES, content_type=None):
+    """POST the presigned upload form as a browser would (its fields first, the file last), to the
+    app (local storage driver) or the S3 endpoint. Returns a Fetched."""
     fields = dict(ticket["upload"]["fields"])
     if content_type:
         fields["Content-Type"] = content_type
-    response = requests.post(ticket["upload"]["url"], data=fields,
-                             files={"file": ("upload", data, fields["Content-Type"])}, timeout=10)
-    assert response.status_code in (200, 201, 204), response.text
+    url = ticket["upload"]["url"]
+    if _served_by_test_client(url):
+        response = client.post(urlsplit(url).path, content_type="multipart/form-data",
+                               data={**fields, "file": (io.BytesIO(data), "upload", fields["Content-Type"])})
+        return Fetched(response.status_code, response.get_data(), dict(response.headers))
+    response = requests.post(url, data=fields, files={"file": ("upload", data, fields["Content-Type"])}, timeout=10)
+    return Fetched(response.status_code, response.content, dict(response.headers))
+
+
+def post_upload(client, ticket, data=PNG_BYTES, content_type=None):
+    """Upload through the presigned POST; the store must accept it."""
+    response = submit_upload_form(client, ticket, data, content_type)
+    assert response.status_code in (200, 201, 204), response.content
     return response
 
 
+def fetch(client, url):
+    """GET a signed download URL as a browser would. Returns a Fetched."""
+    if _served_by_test_client(url):
+        parts = urlsplit(url)
+        response = client.get(parts.path, query_string=parts.query)
+        return Fetched(response.status_code, response.get_data(), dict(response.headers))
+    response = requests.get(url, timeout=10)
+    return Fetched(response.status_code, response.content, dict(response.headers))
+
+
 def uploaded_image(client, user, conversation_id, data=PNG_BYTES, content_type="image/png"):
-    """An image uploaded to S3 and ready to attach; returns its id."""
+    """An image uploaded to the store and ready to attach; returns its id."""
     ticket = request_image_upload(client, user, conversation_id, content_type, len(data))
-    post_to_s3(ticket, data)
+    post_upload(client, ticket, data)
     return ticket["image_id"]

@@ -9,11 +9,12 @@ def register(app, openapi):
     from app.api.conversations.routes import blp as conversations
     from app.api.health.routes import blp as health
     from app.api.images.routes import blp as images
+    from app.api.media.routes import blp as media
     from app.api.messages.routes import blp as messages
     from app.api.push.routes import blp as push
     from app.api.users.routes import blp as users
 
-    for blueprint in (auth, users, conversations, images, messages, push, admin, health):
+    for blueprint in (auth, users, conversations, images, media, messages, push, admin, health):
         openapi.register_blueprint(blueprint)
     # Swagger UI's assets come from the swagger-ui-bundle wheel: /docs works offline.
     app.register_blueprint(Blueprint("swagger_assets", __name__, static_folder=str(swagger_ui_path),

@@ -1,12 +1,12 @@
-"""Removing images nobody can see any more, from S3 and from the database.
+"""Removing images nobody can see any more, from storage and from the database.
 
 Two kinds: uploads never attached to a message within UNATTACHED_MAX_AGE, and the images of
 deleted messages. Each batch, in one transaction:
   1. lock up to `batch_size` candidate rows (FOR UPDATE SKIP LOCKED, keyset order by id);
-  2. delete their objects from S3 (one DeleteObjects call, at most 1,000 keys);
-  3. delete the rows S3 confirmed, and commit.
-S3 goes first: a crash between 2 and 3 rolls the rows back, and the next run deletes the
-(already missing) objects again, which S3 treats as success, then the rows. The reverse order
+  2. delete their objects from storage (one S3 DeleteObjects call, at most 1,000 keys);
+  3. delete the rows the store confirmed, and commit.
+Storage goes first: a crash between 2 and 3 rolls the rows back, and the next run deletes the
+(already missing) objects again, which both drivers treat as success, then the rows. The reverse order
 could lose the only record of an object and leak it. A second run finds nothing to do.
 The row locks make a concurrent send that names one of these images wait, then find it gone
 (a 4xx), and SKIP LOCKED lets two cleanups run at once on disjoint rows.
@@ -31,7 +31,7 @@ UNATTACHED_MAX_AGE = timedelta(hours=24)
 class CleanupCounts:
     unattached: int = 0  # never-attached uploads removed
     deleted_messages: int = 0  # images of deleted messages removed
-    failed: int = 0  # S3 refused to delete them; kept for the next run
+    failed: int = 0  # the store refused to delete them; kept for the next run
 
     def as_dict(self):
         return {"unattached": self.unattached, "deleted_messages": self.deleted_messages, "failed": self.failed}
@@ -42,7 +42,7 @@ def cleanup_images(now=None, batch_size=storage.DELETE_BATCH_LIMIT):
 
     `now` (aware datetime, default: the current time) sets the 24-hour cutoff for unattached
     uploads. Idempotent and resumable: see the module docstring. Raises ServiceUnavailable when
-    S3 is unreachable (the current batch is rolled back; earlier batches stay done).
+    the store is unreachable (the current batch is rolled back; earlier batches stay done).
     """
     if not 1 <= batch_size <= storage.DELETE_BATCH_LIMIT:
         raise ValueError(f"batch_size must be 1-{storage.DELETE_BATCH_LIMIT}")

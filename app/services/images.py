@@ -1,10 +1,11 @@
 """Message images: presigned uploads, the checks before an image is attached, download URLs.
 
 Flow: a participant asks for an upload (request_upload) and gets an image id plus a presigned
-POST; the browser posts the file straight to S3; the image is then named in `image_ids` when
-sending a message (messages.send_message calls attachable_images), and comes back inside the
-message with a short-lived presigned GET URL (download_url). Uploads never attached are
-removed by image_cleanup.cleanup_images.
+POST; the browser posts the file straight to the store (S3, or the app's /media endpoint with the
+local driver); the image is then named in `image_ids` when sending a message
+(messages.send_message calls attachable_images), and comes back inside the message with a
+short-lived signed GET URL (storage.download_url). Uploads never attached are removed by
+image_cleanup.cleanup_images.
 """
 import secrets
 from dataclasses import dataclass
@@ -63,7 +64,7 @@ def attachable_images(sender_id, conversation_id, image_ids):
     """Lock and return the images named for a new message, in the order given.
 
     Each must have been uploaded by the sender, for this conversation, not be attached yet, and
-    be stored in S3 with the declared size and type. The rows stay locked (FOR UPDATE) until the
+    be stored with the declared size and type. The rows stay locked (FOR UPDATE) until the
     caller's transaction ends, so two messages cannot both take an image and cleanup cannot
     delete it meanwhile. Raises ValidationFailed("image_ids", ...) naming the first bad image;
     the caller then rolls back and nothing is attached.
@@ -93,8 +94,3 @@ def attachable_images(sender_id, conversation_id, image_ids):
                              f"({stored.content_type}, {stored.size} bytes stored; "
                              f"{image.content_type}, {image.size} bytes declared)")
     return images
-
-
-def download_url(image):
-    """A presigned GET URL of short expiry. Callers mint it only for participants."""
-    return storage.photos().presigned_get(image.s3_key, current_app.config["IMAGE_URL_EXPIRES_SECONDS"])

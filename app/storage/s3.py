@@ -1,23 +1,14 @@
-"""One S3 bucket (AWS, MinIO or any S3-compatible store) behind a small interface."""
+"""The s3 storage driver: one bucket of AWS S3, MinIO or any S3-compatible store."""
 import logging
-from dataclasses import dataclass
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from app.errors import ServiceUnavailable
+from app.storage.objects import DELETE_BATCH_LIMIT, StoredObject
 
 log = logging.getLogger(__name__)
-
-# DeleteObjects accepts at most this many keys per call.
-DELETE_BATCH_LIMIT = 1000
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    size: int
-    content_type: str
 
 
 class S3Bucket:
@@ -35,8 +26,8 @@ class S3Bucket:
         self.signer = signer or client
 
     @classmethod
-    def from_settings(cls, settings, bucket):
-        """A bucket client built from the S3_* / AWS_* settings in app.config."""
+    def from_settings(cls, settings):
+        """The photos bucket (S3_BUCKET_PHOTOS), with a client built from the S3_* / AWS_* settings."""
         options = {"region_name": settings["AWS_REGION"],
                    "config": Config(signature_version="s3v4", connect_timeout=5, read_timeout=15,
                                     retries={"mode": "standard", "max_attempts": 3},
@@ -51,7 +42,7 @@ class S3Bucket:
         signer = None
         if settings.get("S3_PUBLIC_ENDPOINT_URL"):
             signer = boto3.client("s3", **{**options, "endpoint_url": settings["S3_PUBLIC_ENDPOINT_URL"]})
-        return cls(boto3.client("s3", **options), bucket, signer)
+        return cls(boto3.client("s3", **options), settings["S3_BUCKET_PHOTOS"], signer)
 
     def presigned_post(self, key, content_type, size, expires_in):
         """{"url", "fields"} for a browser form POST that may store exactly `size` bytes of

@@ -1,22 +1,22 @@
-"""Images: presigned uploads to a real S3 endpoint (moto's server mode), attaching them to
-messages, download URLs in message payloads, and deleting messages."""
+"""Images: presigned uploads, attaching them to messages, download URLs in message payloads, and
+deleting messages; each test runs with the local storage driver and with a real S3 endpoint
+(moto's server mode), except where one driver's own shape is checked."""
 import base64
 import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import MessageImage
-from tests.helpers import PNG_BYTES, ApiClient, post_to_s3, request_image_upload, uploaded_image
+from tests.helpers import PNG_BYTES, ApiClient, fetch, post_upload, request_image_upload, uploaded_image
 
-
-@pytest.fixture
-def pair(client):
-    alice, bob = client.user("alice"), client.user("bob")
-    return alice, bob, client.conversation(alice, bob)
+pytestmark = pytest.mark.usefixtures("storage_driver")
+s3_only = pytest.mark.parametrize("storage_driver", ["s3"], indirect=True)
+local_only = pytest.mark.parametrize("storage_driver", ["local"], indirect=True)
+# What a minted download URL carries, by driver: none may reach a non-participant.
+SIGNATURE_MARK = {"s3": "X-Amz-Signature", "local": "signature="}
 
 
 def signed_policy(ticket):
@@ -40,6 +40,7 @@ def send(client, user, conversation_id, **body):
 
 # --- Upload requests --------------------------------------------------------------------------
 
+@s3_only
 def test_upload_policy_pins_type_exact_size_key_and_short_expiry(client, pair):
     alice, _, conversation_id = pair
     before = datetime.now(timezone.utc)
@@ -58,6 +59,24 @@ def test_upload_policy_pins_type_exact_size_key_and_short_expiry(client, pair):
     assert ticket["expires_in"] == 300
     assert before < expiration <= before + timedelta(seconds=300 + 5)
     assert {"x-amz-signature", "x-amz-credential", "x-amz-algorithm", "x-amz-date"} <= set(ticket["upload"]["fields"])
+
+
+@local_only
+def test_local_upload_policy_pins_type_exact_size_key_and_short_expiry(client, pair):
+    alice, _, conversation_id = pair
+    before = datetime.now(timezone.utc)
+
+    ticket = request_image_upload(client, alice, conversation_id, "image/jpeg", 12345)
+
+    policy = signed_policy(ticket)
+    key = ticket["upload"]["fields"]["key"]
+    assert ticket["upload"]["url"] == "http://localhost/media/upload"
+    assert policy["conditions"] == [{"key": key}, {"Content-Type": "image/jpeg"}, ["content-length-range", 12345, 12345]]
+    assert key.startswith(f"images/users/{alice.id}/conversations/{conversation_id}/") and key.endswith(".jpg")
+    expiration = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    assert ticket["expires_in"] == 300
+    assert before - timedelta(seconds=1) < expiration <= before + timedelta(seconds=300 + 5)
+    assert set(ticket["upload"]["fields"]) == {"key", "Content-Type", "policy", "signature"}
 
 
 def test_each_upload_gets_its_own_random_key(client, pair):
@@ -128,29 +147,31 @@ def test_uploaded_image_comes_back_in_the_message_with_a_fetchable_url(client, p
     [image] = response.get_json()["images"]
     assert image["id"] == image_id and image["content_type"] == "image/png" and image["size"] == len(PNG_BYTES)
     [seen_by_bob] = history(client, bob, conversation_id)[0]["images"]
-    download = requests.get(seen_by_bob["url"], timeout=10)
+    download = fetch(client, seen_by_bob["url"])
     assert download.status_code == 200
     assert download.content == PNG_BYTES
 
 
-def test_presigned_urls_point_at_the_public_endpoint_when_one_is_configured(make_app, stack):
+@s3_only
+def test_presigned_urls_point_at_the_public_endpoint_when_one_is_configured(make_app, s3_settings):
     # Same store, reached by another name: as MinIO is by the services (minio:9000) and by browsers (localhost:9000).
-    public = stack["env"]["S3_ENDPOINT_URL"].replace("127.0.0.1", "localhost")
-    behind_proxy = ApiClient(make_app({"S3_PUBLIC_ENDPOINT_URL": public}).test_client())
+    public = s3_settings["S3_ENDPOINT_URL"].replace("127.0.0.1", "localhost")
+    behind_proxy = ApiClient(make_app({**s3_settings, "S3_PUBLIC_ENDPOINT_URL": public}).test_client())
     alice, bob = behind_proxy.user("alice"), behind_proxy.user("bob")
     conversation_id = behind_proxy.conversation(alice, bob)
 
     ticket = request_image_upload(behind_proxy, alice, conversation_id)
-    post_to_s3(ticket)
+    post_upload(behind_proxy, ticket)
     sent = send(behind_proxy, alice, conversation_id, image_ids=[ticket["image_id"]])
 
     assert ticket["upload"]["url"].startswith(public)
     assert sent.status_code == 201, sent.get_json()  # the HEAD check went to S3_ENDPOINT_URL
     [image] = sent.get_json()["images"]
     assert image["url"].startswith(public)
-    assert requests.get(image["url"], timeout=10).content == PNG_BYTES
+    assert fetch(behind_proxy, image["url"]).content == PNG_BYTES
 
 
+@s3_only
 def test_download_url_is_presigned_with_short_expiry(client, pair):
     alice, _, conversation_id = pair
     image_id = uploaded_image(client, alice, conversation_id)
@@ -159,6 +180,20 @@ def test_download_url_is_presigned_with_short_expiry(client, pair):
 
     assert "X-Amz-Signature=" in image["url"]
     assert "X-Amz-Expires=900" in image["url"]
+
+
+@local_only
+def test_local_download_url_is_signed_with_short_expiry(client, pair):
+    alice, _, conversation_id = pair
+    image_id = uploaded_image(client, alice, conversation_id)
+    before = int(datetime.now(timezone.utc).timestamp())
+
+    [image] = send(client, alice, conversation_id, image_ids=[image_id]).get_json()["images"]
+
+    query = dict(part.split("=", 1) for part in image["url"].split("?", 1)[1].split("&"))
+    assert image["url"].startswith("http://localhost/media/images/")
+    assert set(query) == {"expires", "signature"}
+    assert before + 900 <= int(query["expires"]) <= before + 900 + 5
 
 
 def test_message_may_be_images_only(client, pair):
@@ -261,10 +296,11 @@ def test_unknown_image_id_cannot_be_attached(client, pair):
     assert history(client, alice, conversation_id) == []
 
 
+@s3_only
 def test_image_whose_stored_size_differs_from_the_declared_one_is_refused(client, pair, app):
     alice, _, conversation_id = pair
     ticket = request_image_upload(client, alice, conversation_id, "image/png", len(PNG_BYTES))
-    post_to_s3(ticket, PNG_BYTES + b"extra")  # moto does not enforce the signed size range; S3 would
+    post_upload(client, ticket, PNG_BYTES + b"extra")  # moto does not enforce the signed size range; S3 would
 
     response = send(client, alice, conversation_id, content="refused", image_ids=[ticket["image_id"]])
 
@@ -274,10 +310,11 @@ def test_image_whose_stored_size_differs_from_the_declared_one_is_refused(client
     assert history(client, alice, conversation_id) == []
 
 
+@s3_only
 def test_image_whose_stored_type_differs_from_the_declared_one_is_refused(client, pair, app):
     alice, _, conversation_id = pair
     ticket = request_image_upload(client, alice, conversation_id, "image/png", len(PNG_BYTES))
-    post_to_s3(ticket, PNG_BYTES, content_type="text/html")  # moto does not enforce the signed type either
+    post_upload(client, ticket, PNG_BYTES, content_type="text/html")  # moto does not enforce the signed type either
 
     response = send(client, alice, conversation_id, content="refused", image_ids=[ticket["image_id"]])
 
@@ -321,7 +358,7 @@ def test_retry_with_same_client_message_id_returns_the_original_with_its_images(
     assert [image["id"] for image in retry.get_json()["images"]] == [image_id]
 
 
-def test_image_urls_are_never_shown_to_non_participants(client, pair):
+def test_image_urls_are_never_shown_to_non_participants(client, pair, storage_driver):
     alice, _, conversation_id = pair
     image_id = uploaded_image(client, alice, conversation_id)
     message = send(client, alice, conversation_id, content="private", image_ids=[image_id]).get_json()
@@ -333,7 +370,7 @@ def test_image_urls_are_never_shown_to_non_participants(client, pair):
 
     assert [r.status_code for r in responses[::2]] == [404, 404]
     assert responses[1].get_json()["items"] == []
-    assert all("X-Amz-Signature" not in r.get_data(as_text=True) for r in responses)
+    assert all(SIGNATURE_MARK[storage_driver] not in r.get_data(as_text=True) for r in responses)
 
 
 # --- Deleting messages ------------------------------------------------------------------------
@@ -393,13 +430,14 @@ def test_non_participant_gets_404_for_delete_as_for_a_missing_message(client, pa
 
 # --- Failures and races -----------------------------------------------------------------------
 
+@s3_only
 def test_send_with_images_while_s3_is_unreachable_is_503_and_attaches_nothing(client, pair, app, monkeypatch):
     from app.storage import S3Bucket
 
     alice, _, conversation_id = pair
     image_id = uploaded_image(client, alice, conversation_id)
-    unreachable = S3Bucket.from_settings({**app.config, "S3_ENDPOINT_URL": "http://127.0.0.1:9"}, "photos")
-    monkeypatch.setitem(app.extensions["storage"], "photos", unreachable)
+    unreachable = S3Bucket.from_settings({**app.config, "S3_ENDPOINT_URL": "http://127.0.0.1:9"})
+    monkeypatch.setitem(app.extensions["storage"], "s3", unreachable)
 
     response = send(client, alice, conversation_id, content="refused", image_ids=[image_id])
 

@@ -7,13 +7,6 @@ from app.models import Message
 from tests.helpers import ApiClient
 
 
-@pytest.fixture
-def pair(client):
-    """alice and bob and their direct conversation."""
-    alice, bob = client.user("alice"), client.user("bob")
-    return alice, bob, client.conversation(alice, bob)
-
-
 def post(client, user, conversation_id, **body):
     return client.as_user(user, "post", f"/conversations/{conversation_id}/messages", json=body)
 

@@ -9,12 +9,6 @@ from app.models import Message, MessageImage
 from app.services.pagination import encode_cursor
 
 
-@pytest.fixture
-def pair(client):
-    alice, bob = client.user("alice"), client.user("bob")
-    return alice, bob, client.conversation(alice, bob)
-
-
 def search(client, user, q, conversation_id=None, **params):
     path = f"/conversations/{conversation_id}/messages/search" if conversation_id else "/messages/search"
     return client.as_user(user, "get", path, query_string={"q": q, **params})

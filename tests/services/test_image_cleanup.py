@@ -1,4 +1,5 @@
-"""cleanup_images against real PostgreSQL and a real S3 endpoint (moto's server mode)."""
+"""cleanup_images against real PostgreSQL, with the local storage driver and with a real S3 endpoint
+(moto's server mode)."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -8,15 +9,11 @@ from app import storage
 from app.extensions import db
 from app.models import MessageImage
 from app.services.image_cleanup import cleanup_images
-from tests.helpers import uploaded_image
+from tests.helpers import request_image_upload, uploaded_image
 
 DAY_AND_AN_HOUR = timedelta(hours=25)
 
-
-@pytest.fixture
-def pair(client):
-    alice, bob = client.user("alice"), client.user("bob")
-    return alice, bob, client.conversation(alice, bob)
+pytestmark = pytest.mark.usefixtures("storage_driver")
 
 
 def age(app, image_ids, by):
@@ -33,13 +30,13 @@ def keys_of(app, image_ids):
 
 
 def surviving(app, keys):
-    """The keys that still have both their row and their object in S3."""
+    """The keys that still have both their row and their stored object."""
     with app.app_context():
         rows = set(db.session.scalars(select(MessageImage.s3_key).where(MessageImage.s3_key.in_(keys))))
         return {key for key in keys if key in rows and storage.photos().head(key) is not None}
 
 
-def in_s3(app, keys):
+def in_store(app, keys):
     with app.app_context():
         return {key for key in keys if storage.photos().head(key) is not None}
 
@@ -61,7 +58,7 @@ def test_removes_stale_uploads_and_images_of_deleted_messages_and_keeps_the_rest
 
     assert counts.as_dict() == {"unattached": 1, "deleted_messages": 1, "failed": 0}
     assert surviving(app, keys.values()) == {keys[fresh], keys[kept_attached]}
-    assert in_s3(app, [keys[stale], keys[of_deleted]]) == set()
+    assert in_store(app, [keys[stale], keys[of_deleted]]) == set()
 
 
 def test_second_run_is_a_no_op(client, pair, app):
@@ -105,7 +102,7 @@ def test_works_through_many_batches(client, pair, app):
 
     assert counts.unattached == 5
     assert surviving(app, keys.values()) == set()
-    assert in_s3(app, keys.values()) == set()
+    assert in_store(app, keys.values()) == set()
 
 
 def test_resumes_after_a_crash_between_the_s3_delete_and_the_row_delete(client, pair, app):
@@ -123,8 +120,6 @@ def test_resumes_after_a_crash_between_the_s3_delete_and_the_row_delete(client, 
 
 
 def test_uploads_requested_but_never_sent_to_s3_are_cleaned_too(client, pair, app):
-    from tests.helpers import request_image_upload
-
     alice, _, conversation_id = pair
     ticket = request_image_upload(client, alice, conversation_id)
 

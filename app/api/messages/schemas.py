@@ -3,7 +3,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from app.api.users.schemas import PublicUserSchema
 from app.api.validators import no_nul
-from app.services import images
+from app import storage
 
 
 class SendMessageSchema(Schema):
@@ -50,8 +50,8 @@ class ImageSchema(Schema):
     id = fields.Integer()
     content_type = fields.String()
     size = fields.Integer(metadata={"description": "Bytes"})
-    url = fields.Function(images.download_url, metadata={
-        "type": "string", "description": "Presigned download URL; expires after IMAGE_URL_EXPIRES_SECONDS (default 900)"})
+    url = fields.Function(lambda image: storage.download_url(image.s3_key), metadata={
+        "type": "string", "description": "Signed download URL; expires after IMAGE_URL_EXPIRES_SECONDS (default 900)"})
 
 
 class ImagesOfLiveMessage(fields.List):
