@@ -10,7 +10,8 @@ The model (docs/websocket.md, "Redis keys"):
   any connection is live, offline otherwise. Heartbeats never touch PostgreSQL.
 
 Changes are decided atomically (one Lua script per user), so when two processes notice the same
-change at once exactly one of them announces it.
+change at once exactly one of them announces it. The verdict itself is written once, in Lua
+(_VERDICT), and used both by those changes and by the read-only statuses().
 """
 import time
 from dataclasses import dataclass
@@ -29,12 +30,44 @@ from app.redis_client import get_redis, key
 # the hashes of their own connected users well before (see realtime.presence).
 KEY_TTL_SECONDS = 24 * 3600
 LAST_SEEN_TTL_SECONDS = 30 * 24 * 3600
-STATUS_FIELD = "~status"
 
+# The verdict, in one place: a user is online while a connection of a live process was active
+# until later than now, away while any connection of a live process remains, offline otherwise.
+# Returns the status, the latest "active until" among online connections, the fields of
+# connections whose process is dead, and the last beat of those processes.
+_VERDICT = """
+local function verdict(user_key, procs_key, now, proc_ttl)
+  local alive, online, idle_at, dead, dead_beat = false, false, 0, {}, 0
+  local fields = redis.call('HGETALL', user_key)
+  for i = 1, #fields, 2 do
+    local field, value = fields[i], fields[i + 1]
+    if field ~= '~status' then
+      local bar = string.find(value, '|', 1, true)
+      local active_until = tonumber(string.sub(value, bar + 1))
+      local beat = tonumber(redis.call('ZSCORE', procs_key, string.sub(value, 1, bar - 1)) or '0')
+      if beat >= now - proc_ttl then
+        alive = true
+        if active_until > now then
+          online = true
+          if active_until > idle_at then idle_at = active_until end
+        end
+      else
+        dead[#dead + 1] = field
+        if beat > dead_beat then dead_beat = beat end
+      end
+    end
+  end
+  local status = 'offline'
+  if online then status = 'online' elseif alive then status = 'away' end
+  return status, idle_at, dead, dead_beat
+end
+"""
+
+# Apply one operation to a user and record the outcome.
 # KEYS: user hash, procs zset, last-seen key, idle zset
 # ARGV: uid, now, proc_ttl, idle, op (touch|remove|check), sid, proc, mode (online|away), key ttl, seen ttl
 # Returns {new status, old status, last seen (string)}.
-_REFRESH = """
+_REFRESH = _VERDICT + """
 local now, proc_ttl, idle = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local op, sid = ARGV[5], ARGV[6]
 local seen = 0
@@ -45,28 +78,9 @@ if op == 'touch' then
 elseif op == 'remove' then
   if redis.call('HDEL', KEYS[1], sid) == 1 then seen = now end
 end
-local alive, online, idle_at = false, false, 0
-local fields = redis.call('HGETALL', KEYS[1])
-for i = 1, #fields, 2 do
-  local field, value = fields[i], fields[i + 1]
-  if field ~= '~status' then
-    local bar = string.find(value, '|', 1, true)
-    local active_until = tonumber(string.sub(value, bar + 1))
-    local beat = tonumber(redis.call('ZSCORE', KEYS[2], string.sub(value, 1, bar - 1)) or '0')
-    if beat >= now - proc_ttl then
-      alive = true
-      if active_until > now then
-        online = true
-        if active_until > idle_at then idle_at = active_until end
-      end
-    else
-      redis.call('HDEL', KEYS[1], field)
-      if beat > seen then seen = beat end
-    end
-  end
-end
-local status = 'offline'
-if online then status = 'online' elseif alive then status = 'away' end
+local status, idle_at, dead, dead_beat = verdict(KEYS[1], KEYS[2], now, proc_ttl)
+for _, field in ipairs(dead) do redis.call('HDEL', KEYS[1], field) end
+if dead_beat > seen then seen = dead_beat end
 local old = redis.call('HGET', KEYS[1], '~status') or 'offline'
 if status == 'offline' then
   redis.call('DEL', KEYS[1])
@@ -78,7 +92,7 @@ if status == 'offline' then
 else
   redis.call('HSET', KEYS[1], '~status', status)
   redis.call('EXPIRE', KEYS[1], ARGV[9])
-  if online then
+  if status == 'online' then
     redis.call('ZADD', KEYS[4], idle_at, ARGV[1])
     redis.call('EXPIRE', KEYS[4], ARGV[9])
   else
@@ -86,6 +100,17 @@ else
   end
 end
 return {status, old, redis.call('GET', KEYS[3]) or ''}
+"""
+
+# Read the statuses of several users, changing nothing.
+# KEYS: procs zset, then one user hash per user; ARGV: now, proc_ttl. Returns one status per user.
+_STATUSES = _VERDICT + """
+local now, proc_ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
+local result = {}
+for i = 2, #KEYS do
+  result[i - 1] = (verdict(KEYS[i], KEYS[1], now, proc_ttl))
+end
+return result
 """
 
 
@@ -108,11 +133,11 @@ def _settings():
     return config["PRESENCE_TTL_SECONDS"], config["PRESENCE_IDLE_SECONDS"]
 
 
-def _script():
-    extension = current_app.extensions.setdefault("presence_script", {})
-    if "refresh" not in extension:
-        extension["refresh"] = get_redis().register_script(_REFRESH)
-    return extension["refresh"]
+def _script(name, source):
+    scripts = current_app.extensions.setdefault("presence_scripts", {})
+    if name not in scripts:
+        scripts[name] = get_redis().register_script(source)
+    return scripts[name]
 
 
 def _stamp(value):
@@ -127,7 +152,7 @@ def update(user_id, op, *, sid="", process_id="", mode="online", now=None):
     """
     proc_ttl, idle = _settings()
     now = time.time() if now is None else now
-    status, previous, seen = _script()(
+    status, previous, seen = _script("refresh", _REFRESH)(
         keys=[key("presence", "user", user_id), key("presence", "procs"), key("presence", "seen", user_id),
               key("presence", "idle")],
         args=[user_id, now, proc_ttl, idle, op, sid, process_id, mode, KEY_TTL_SECONDS, LAST_SEEN_TTL_SECONDS])
@@ -140,27 +165,10 @@ def statuses(user_ids):
     if not user_ids:
         return {}
     proc_ttl, _ = _settings()
-    now = time.time()
-    pipe = get_redis().pipeline(transaction=False)
-    pipe.zrange(key("presence", "procs"), 0, -1, withscores=True)
-    for uid in user_ids:
-        pipe.hgetall(key("presence", "user", uid))
-    procs, *hashes = pipe.execute()
-    live = {proc for proc, beat in procs if beat >= now - proc_ttl}
-    result = {}
-    for uid, connections in zip(user_ids, hashes):
-        status = "offline"
-        for field, value in connections.items():
-            if field == STATUS_FIELD:
-                continue
-            proc, _, active_until = value.partition("|")
-            if proc in live:
-                if float(active_until) > now:
-                    status = "online"
-                    break
-                status = "away"
-        result[uid] = status
-    return result
+    found = _script("statuses", _STATUSES)(
+        keys=[key("presence", "procs"), *(key("presence", "user", uid) for uid in user_ids)],
+        args=[time.time(), proc_ttl])
+    return dict(zip(user_ids, found))
 
 
 def last_seen(user_ids):
