@@ -22,6 +22,7 @@ def create_app(overrides=None):
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     register_extensions(app)
+    register_jobs(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -57,6 +58,13 @@ def register_realtime(app):
                       cors_allowed_origins=app.config["CORS_ORIGINS"] or None,
                       logger=False, engineio_logger=False)
     register(socketio)
+
+
+def register_jobs(app):
+    """The background jobs (tasks/), imported so that services can start them by name (app/job_queue.py)."""
+    # Imported here, not at the top: tasks builds its Huey instance from REDIS_URL when imported,
+    # and importing `app` (tests, tools) must not need that.
+    import tasks  # noqa: F401
 
 
 def register_blueprints(app):

@@ -190,13 +190,13 @@ def _storage_settings(env):
 
 def _media_signing_key(env):
     """The local driver's URL-signing secret: MEDIA_SIGNING_KEY, or one derived from JWT_SECRET_KEY
-    (under its own label, so a signature made with one can never pass as the other)."""
+    (under its own label, so a signature made with one can never pass as the other). Empty when
+    neither is set (RS256 tokens): the image endpoints then answer 503 naming MEDIA_SIGNING_KEY."""
     if env.get("MEDIA_SIGNING_KEY"):
         return env["MEDIA_SIGNING_KEY"]
     if env.get("JWT_SECRET_KEY"):
         return hmac.new(env["JWT_SECRET_KEY"].encode(), b"media-signing-key", hashlib.sha256).hexdigest()
-    raise MissingSetting("environment variable MEDIA_SIGNING_KEY (or JWT_SECRET_KEY) is required "
-                         "with STORAGE_DRIVER=local")
+    return ""
 
 
 def _psycopg2_url(url):

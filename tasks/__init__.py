@@ -40,4 +40,4 @@ def _build_huey():
 huey = _build_huey()
 
 # Registering the tasks and signal handlers with `huey` (the consumer imports only this module).
-from tasks import maintenance, push, signals  # noqa: E402,F401
+from tasks import maintenance, notifications, signals  # noqa: E402,F401

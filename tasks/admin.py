@@ -1,9 +1,10 @@
-"""Admin access to the background jobs: trigger one, follow it, see the queues."""
+"""Admin access to the background jobs: trigger one, follow it, see the queues (the /admin door)."""
 from datetime import datetime, timezone
 
-from app.errors import Forbidden, NotFound
-from app.extensions import db
-from app.models import User
+from app.errors import NotFound
+from app.services.users import require_admin
+from tasks import history, huey
+from tasks.maintenance import PERIODIC
 
 # Admin trigger name -> periodic task name (tasks.maintenance.PERIODIC).
 TRIGGERS = {"archive": "archive_conversations", "cleanup": "cleanup_images"}
@@ -11,20 +12,9 @@ LISTED = 50  # tasks shown per queue section
 TASK_NAMES = ("archive_conversations", "cleanup_images", "deliver_push")
 
 
-def require_admin(user_id):
-    """Raises Forbidden unless the user is an admin."""
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_admin:
-        raise Forbidden("admins only")
-    return user
-
-
 def trigger(user_id, job):
     """Enqueue the job now (as the nightly schedule would) and return its record (id, state)."""
     require_admin(user_id)
-    from tasks import history
-    from tasks.maintenance import PERIODIC
-
     task, _ = PERIODIC[TRIGGERS[job]]
     result = task()
     return history.job(result.id) or {"id": result.id, "name": TRIGGERS[job], "state": history.QUEUED}
@@ -33,8 +23,6 @@ def trigger(user_id, job):
 def job_status(user_id, job_id):
     """The job's state and, once finished, its result or error. Raises NotFound if unknown/expired."""
     require_admin(user_id)
-    from tasks import history
-
     record = history.job(job_id)
     if record is None:
         raise NotFound("job not found")
@@ -49,9 +37,6 @@ def _describe(task):
 def queue_overview(user_id):
     """What the queue dashboard shows: pending, scheduled and periodic tasks, recent results and failures."""
     require_admin(user_id)
-    from tasks import history, huey
-    from tasks.maintenance import PERIODIC
-
     now = datetime.now(timezone.utc)
     periodic = []
     for name, (_, schedule) in PERIODIC.items():

@@ -7,6 +7,8 @@ Failures retry three times, waiting 1, 2 then 4 minutes.
 import logging
 import time
 
+from app.services.archive import archive_inactive_conversations
+from app.services.image_cleanup import cleanup_images as remove_unused_images
 from tasks import huey
 from tasks.context import in_app_context
 from tasks.locks import exclusive
@@ -34,18 +36,14 @@ def _locked_run(name, work):
 @in_app_context
 def archive_conversations():
     """Archive conversations with no message for ARCHIVE_AFTER_DAYS, for every participant."""
-    from app.services.archive import archive_inactive_conversations
-
     return _locked_run("archive_conversations", archive_inactive_conversations)
 
 
 @huey.periodic_task(CLEANUP_SCHEDULE, name="cleanup_images", **RETRY)
 @in_app_context
 def cleanup_images():
-    """Delete unattached uploads older than 24 h and the images of deleted messages (S3 and DB)."""
-    from app.services.image_cleanup import cleanup_images as run_cleanup
-
-    return _locked_run("cleanup_images", run_cleanup)
+    """Delete unattached uploads older than 24 h and the images of deleted messages (storage and DB)."""
+    return _locked_run("cleanup_images", remove_unused_images)
 
 
 # What the queue dashboard lists as periodic (task, schedule), and what the admin triggers may start.

@@ -1,18 +1,15 @@
 """JWT issue, verification hooks and revocation (a blocklist in Redis, checked on every request)."""
 import time
 
-from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, get_jwt, get_jwt_identity
-from flask_jwt_extended.exceptions import JWTExtendedException
-from jwt import PyJWTError
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt_identity
 
-from app.errors import ValidationFailed, error_response
+from app.errors import error_response
 from app.redis_client import get_redis, key
 
 
 def issue_tokens(user):
     """Access + refresh token pair for `user`, in the shape POST /auth/login returns."""
-    from flask import current_app
-
     identity = str(user.id)
     expires = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     return {
@@ -25,8 +22,6 @@ def issue_tokens(user):
 
 def refresh_access_token():
     """A new access token for the identity of the (already verified) refresh token."""
-    from flask import current_app
-
     expires = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     return {
         "access_token": create_access_token(identity=get_jwt_identity()),
@@ -35,31 +30,10 @@ def refresh_access_token():
     }
 
 
-def revoke(claims):
-    """Blocklist a token until it would have expired anyway."""
+def blocklist(claims):
+    """Refuse this token from now until it would have expired anyway (services.sessions.log_out)."""
     ttl = max(int(claims["exp"] - time.time()), 1)
     get_redis().set(key("revoked", claims["jti"]), "1", ex=ttl)
-    if claims.get("type") == "access":
-        from app.services import events
-
-        events.token_revoked(claims["jti"])  # live sockets opened with it are disconnected
-
-
-def revoke_current(refresh_token=None):
-    """Revoke the presented access token and, if given and the caller's own, a refresh token.
-
-    Raises ValidationFailed (refresh_token) for a token we cannot verify; nothing is revoked then.
-    """
-    claims = get_jwt()
-    refresh_claims = {}
-    if refresh_token:
-        try:
-            refresh_claims = decode_token(refresh_token, allow_expired=True)
-        except (PyJWTError, JWTExtendedException):
-            raise ValidationFailed("refresh_token", "not a valid token")
-    revoke(claims)
-    if refresh_claims.get("type") == "refresh" and refresh_claims["sub"] == claims["sub"]:
-        revoke(refresh_claims)
 
 
 def claims_problem(claims):

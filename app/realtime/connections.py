@@ -3,14 +3,14 @@
 The token is presented once, at connect. Two things end a connection later:
 - expiry: this process keeps a heap of (token expiry, sid) and ends each connection when its
   token expires (`end_expired`, called by the sweeper);
-- revocation: `socket:token:<jti>` lists the sids connected with a token (on any process), so
-  logout can disconnect them through the message queue (events.token_revoked). Every event also
-  re-checks the token (`check_token`), so a revocation whose notice was lost still takes effect.
+- revocation: each connection is listed under its token (services.sessions), so logout can
+  disconnect it through the message queue. Every event also re-checks the token (`check_token`),
+  so a revocation whose notice was lost still takes effect.
 """
 import heapq
-from collections import Counter
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import jwt as pyjwt
@@ -19,7 +19,7 @@ from flask_jwt_extended.exceptions import JWTExtendedException
 
 from app.auth.tokens import claims_problem, is_revoked
 from app.errors import ApiError
-from app.redis_client import get_redis, key
+from app.services import events, sessions
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +55,6 @@ class ConnectionTable:
         self.by_sid = {}
         self._expiries = []  # heap of (expires_at, sid)
         self._per_user = Counter()  # user id -> connections here, so a disconnect need not scan
-
-    def __len__(self):
-        return len(self.by_sid)
 
     def add(self, connection):
         self.by_sid[connection.sid] = connection
@@ -119,23 +116,15 @@ def register(sid, claims):
     """Record a new authenticated connection here and under its token in Redis."""
     connection = Connection(sid=sid, user_id=int(claims["sub"]), jti=claims["jti"], expires_at=float(claims["exp"]))
     table.add(connection)
-    tokens_key = key("socket", "token", connection.jti)
-    pipe = get_redis().pipeline(transaction=False)
-    pipe.sadd(tokens_key, sid)
-    pipe.expireat(tokens_key, int(connection.expires_at) + 60)
-    pipe.execute()
+    sessions.socket_opened(connection.jti, sid, connection.expires_at)
     return connection
 
 
 def unregister(sid):
     connection = table.remove(sid)
     if connection is not None:
-        get_redis().srem(key("socket", "token", connection.jti), sid)
+        sessions.socket_closed(connection.jti, sid)
     return connection
-
-
-def sids_of_token(jti):
-    return get_redis().smembers(key("socket", "token", jti))
 
 
 def check_token(connection):
@@ -148,8 +137,6 @@ def check_token(connection):
 
 def end_expired(now=None):
     """Disconnect this process's connections whose token has expired; returns how many."""
-    from app.services import events
-
     expired = table.expired(time.time() if now is None else now)
     for connection in expired:
         log.info("socket %s of user %s: token expired", connection.sid, connection.user_id)

@@ -13,14 +13,14 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 from marshmallow import ValidationError
 
-from app.api.messages.schemas import MessageSchema, ReadPositionSchema
 from app.errors import ApiError
 from app.extensions import db, socketio
 from app.realtime import connections, presence, sweeper, typing
-from app.rooms import conversation_room, user_room
+from app.rooms import user_room
+from app.schemas.messages import MessageSchema, ReadPositionSchema
 from app.realtime.schemas import (ConversationRefSchema, HeartbeatSchema, MessageRefSchema,
                                   SocketSendMessageSchema)
-from app.services import conversations, delivery, messages
+from app.services import conversations, delivery, events, messages
 
 log = logging.getLogger(__name__)
 _messages, _read_positions = MessageSchema(), ReadPositionSchema()
@@ -31,12 +31,6 @@ def _error(code, message, details=None):
     if details:
         error["details"] = details
     return {"ok": False, "error": error}
-
-
-def _end_session(sid, reason):
-    from app.services import events
-
-    events.session_ended(sid, reason)
 
 
 def acknowledged(schema=None):
@@ -58,7 +52,7 @@ def acknowledged(schema=None):
                 return {"ok": True, "data": handler(self, connection, data)}
             except connections.Unauthorized as exc:
                 # Answer first, then disconnect: the acknowledgement is queued ahead of the close.
-                socketio.start_background_task(_end_session, sid, exc.reason)
+                socketio.start_background_task(events.session_ended, sid, exc.reason)
                 return _error(exc.code, exc.message)
             except ApiError as exc:
                 return _error(exc.code, exc.message, exc.details)
@@ -114,10 +108,11 @@ class MessagingNamespace(Namespace):
 
     @acknowledged(ConversationRefSchema)
     def on_join_conversation(self, connection, data):
+        """What a client opening a conversation needs: where it stands (last_seq, to fetch what it
+        missed with after=) and who is typing. Its events reach the user's room without a join."""
         conversation_id = data["conversation_id"]
         conversation = conversations.conversation_for(connection.user_id, conversation_id)
         participants = self._participants(connection, conversation_id)
-        join_room(conversation_room(conversation_id))
         return {"conversation_id": conversation_id, "last_seq": conversation.last_seq,
                 "typing_user_ids": [uid for uid in typing.typing_user_ids(conversation_id, participants)
                                     if uid != connection.user_id]}

@@ -1,8 +1,8 @@
-"""Payloads of client -> server events. send_message reuses the REST schema, so both doors
+"""Payloads of client -> server events. send_message extends the REST door's schema, so both doors
 validate alike and a field added there (with its service argument) works here unchanged."""
 from marshmallow import Schema, fields, validate
 
-from app.api.messages.schemas import SendMessageSchema
+from app.schemas.messages import SendMessageSchema
 
 
 def _id(**kwargs):

@@ -12,12 +12,12 @@ from app.models import Conversation, Message, Participant, User
 from app.services.pagination import decode_cursor, encode_cursor
 
 
-def conversation_for(user_id, conversation_id, *, lock=False):
+def conversation_for(user_id, conversation_id):
     """The conversation if `user_id` takes part in it. Raises NotFound otherwise, whether or not it exists."""
-    query = (select(Conversation)
-             .join(Participant, and_(Participant.conversation_id == Conversation.id, Participant.user_id == user_id))
-             .where(Conversation.id == conversation_id))
-    conversation = db.session.scalar(query.with_for_update(of=Conversation) if lock else query)
+    conversation = db.session.scalar(
+        select(Conversation)
+        .join(Participant, and_(Participant.conversation_id == Conversation.id, Participant.user_id == user_id))
+        .where(Conversation.id == conversation_id))
     if conversation is None:
         raise NotFound("conversation not found")
     return conversation
@@ -113,16 +113,21 @@ def list_conversations(user_id, *, archived=False, cursor=None, limit=20):
     return summaries, next_cursor
 
 
+def unread_by(user_id, last_read_seq):
+    """What counts as unread for a participant: messages from others after their read position
+    (`last_read_seq`, a value or a column), not deleted."""
+    return and_(Message.seq > last_read_seq, Message.sender_id != user_id, Message.deleted_at.is_(None))
+
+
 def unread_counts(user_id, conversation_ids):
-    """{conversation_id: messages from others after the user's read position}."""
+    """{conversation_id: messages unread by the user (unread_by)}."""
     if not conversation_ids:
         return {}
     rows = db.session.execute(
         select(Message.conversation_id, func.count())
         .join(Participant, and_(Participant.conversation_id == Message.conversation_id,
                                 Participant.user_id == user_id))
-        .where(Message.conversation_id.in_(conversation_ids), Message.seq > Participant.last_read_seq,
-               Message.sender_id != user_id, Message.deleted_at.is_(None))
+        .where(Message.conversation_id.in_(conversation_ids), unread_by(user_id, Participant.last_read_seq))
         .group_by(Message.conversation_id))
     return dict(rows.all())
 

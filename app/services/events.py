@@ -3,14 +3,13 @@ transaction has committed, so nobody hears of a row that was rolled back.
 
 Socket.IO events go out through the Redis message queue (docs/websocket.md lists every event and
 payload); any process may call these, whether or not it serves Socket.IO connections."""
-from app.api.messages.schemas import MessageSchema
 from app.extensions import socketio
 from app.rooms import NAMESPACE, user_room
-from app.services import push
+from app.schemas.messages import MessageSchema, ReadPositionSchema
+from app.services import notifications
 from app.services.conversations import participant_ids
 
-
-_messages = MessageSchema()
+_messages, _read_positions = MessageSchema(), ReadPositionSchema()
 
 
 def emit_to_users(event, payload, user_ids):
@@ -28,16 +27,13 @@ def message_created(message, participants):
     # The sender's devices (the sending one included) learn that the message is stored.
     emit_to_users("message_sent", {"client_message_id": message.client_message_id, "message": payload},
                   [message.sender_id])
-    push.schedule_for_new_message(message)
+    notifications.schedule_for_new_message(message)
 
 
 def read_position_moved(position):
     """A participant's read position advanced: tell the other participants (read receipt)."""
     others = [uid for uid in participant_ids(position.conversation_id) if uid != position.user_id]
-    emit_to_users("message_read", {
-        "conversation_id": position.conversation_id, "message_id": position.message_id, "seq": position.seq,
-        "user_id": position.user_id, "read_at": position.read_at.isoformat() if position.read_at else None,
-    }, others)
+    emit_to_users("message_read", _read_positions.dump(position), others)
 
 
 def message_delivered(message, recipient_id):
@@ -75,11 +71,3 @@ def message_deleted(message):
     """A message was soft-deleted by its sender (deleted_at set, text cleared): tell the participants."""
     emit_to_users("message_deleted", {"message": _messages.dump(message)},
                   participant_ids(message.conversation_id))
-
-
-def token_revoked(jti):
-    """A token was revoked (logout): every socket that connected with it is disconnected now."""
-    from app.realtime import connections
-
-    for sid in connections.sids_of_token(jti):
-        session_ended(sid, "token_revoked")

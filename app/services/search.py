@@ -6,7 +6,7 @@ day) and has:image. Dates are UTC days.
 """
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import REAL, and_, cast, exists, func, or_, select
@@ -31,7 +31,6 @@ class SearchQuery:
     before: datetime | None = None
     after: datetime | None = None
     has_image: bool = False
-    filters: list = field(default_factory=list)
 
 
 def parse_query(q):

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.errors import ApiError, Conflict, NotFound
+from app.errors import ApiError, Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.models import User
 
@@ -42,4 +42,12 @@ def get_user(user_id):
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("user not found")
+    return user
+
+
+def require_admin(user_id):
+    """The user, if an admin. Raises Forbidden otherwise."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_admin:
+        raise Forbidden("admins only")
     return user

@@ -59,6 +59,10 @@ class LocalStore:
 
     @classmethod
     def from_settings(cls, settings):
+        """The store of MEDIA_ROOT. Raises ServiceUnavailable without a signing key (MEDIA_SIGNING_KEY,
+        or JWT_SECRET_KEY to derive one from)."""
+        if not settings["MEDIA_SIGNING_KEY"]:
+            raise ServiceUnavailable("image storage is not configured: set MEDIA_SIGNING_KEY (STORAGE_DRIVER=local)")
         return cls(settings["MEDIA_ROOT"], settings["MEDIA_SIGNING_KEY"])
 
     # --- the storage interface -------------------------------------------------------------

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from app.api.admin.schemas import JobSchema, QueueOverviewSchema
 from app.auth.tokens import current_user_id
-from app.services import jobs
+from tasks import admin as jobs
 
 blp = Blueprint("admin", __name__, url_prefix="/admin",
                 description="Background jobs, for admins only (others get 403).")

@@ -1,12 +1,12 @@
 from flask import current_app, request
-from flask_jwt_extended import jwt_required
+from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
 
 from app.api.auth.schemas import LoginSchema, LogoutSchema, RegisterSchema, TokensSchema
 from app.api.users.schemas import UserSchema
 from app.auth import tokens
 from app.extensions import limiter
-from app.services import users
+from app.services import sessions, users
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Registration and tokens")
 
@@ -54,4 +54,4 @@ def refresh():
 @blp.response(204)
 def logout(data):
     """Revoke the presented access token (and the refresh token given in the body, if any)."""
-    tokens.revoke_current(data.get("refresh_token"))
+    sessions.log_out(get_jwt(), data.get("refresh_token"))

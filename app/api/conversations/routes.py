@@ -4,9 +4,10 @@ from flask_smorest import Blueprint
 from app.api.conversations.schemas import (ArchiveSchema, ArchiveStateSchema, ConversationDetailSchema,
                                            ConversationListQuerySchema, ConversationPageSchema,
                                            CreateConversationSchema, MuteSchema, MuteStateSchema)
-from app.api.messages.schemas import (MessagePageQuerySchema, MessagePageSchema, MessageSchema,
-                                      SearchQuerySchema, SearchResultsSchema, SendMessageSchema)
+from app.api.messages.schemas import (MessagePageQuerySchema, MessagePageSchema, SearchQuerySchema,
+                                      SearchResultsSchema)
 from app.auth.tokens import current_user_id
+from app.schemas.messages import MessageSchema, SendMessageSchema
 from app.services import conversations, messages, presence, search
 
 blp = Blueprint("conversations", __name__, url_prefix="/conversations",

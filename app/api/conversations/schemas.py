@@ -1,7 +1,8 @@
 from marshmallow import Schema, fields, validate
 
-from app.api.messages.schemas import MessageSchema
-from app.api.users.schemas import PresenceSchema, PublicUserSchema
+from app.api.users.schemas import PresenceSchema
+from app.schemas.messages import MessageSchema
+from app.schemas.users import PublicUserSchema
 from app.api.validators import no_nul
 
 

@@ -1,8 +1,9 @@
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
-from app.api.messages.schemas import MessageSchema, ReadPositionSchema, SearchQuerySchema, SearchResultsSchema
+from app.api.messages.schemas import SearchQuerySchema, SearchResultsSchema
 from app.auth.tokens import current_user_id
+from app.schemas.messages import MessageSchema, ReadPositionSchema
 from app.services import messages, search
 
 blp = Blueprint("messages", __name__, url_prefix="/messages", description="Messages across conversations")

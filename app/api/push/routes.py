@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 
 from app.api.push.schemas import PushSettingsSchema, SubscribeSchema, SubscriptionSchema, VapidKeySchema
 from app.auth.tokens import current_user_id
-from app.services import push, users
+from app.services import push_subscriptions, users
 
 blp = Blueprint("push", __name__, url_prefix="/push",
                 description="Web Push notifications for messages that arrive while you are offline.")
@@ -14,7 +14,7 @@ blp = Blueprint("push", __name__, url_prefix="/push",
 @blp.doc(security=[])
 def vapid_public_key():
     """The server's VAPID public key (404 push_disabled when push is not configured)."""
-    return {"public_key": push.vapid_public_key()}
+    return {"public_key": push_subscriptions.vapid_public_key()}
 
 
 @blp.route("/subscriptions", methods=["POST"])
@@ -24,7 +24,7 @@ def vapid_public_key():
 @blp.alt_response(200, schema=SubscriptionSchema, description="This endpoint was already subscribed (keys refreshed)")
 def subscribe(data):
     """Register this browser's push subscription (PushSubscription.toJSON())."""
-    subscription, created = push.subscribe(current_user_id(), data["endpoint"], data["keys"]["p256dh"],
+    subscription, created = push_subscriptions.subscribe(current_user_id(), data["endpoint"], data["keys"]["p256dh"],
                                            data["keys"]["auth"])
     return subscription, 201 if created else 200
 
@@ -34,7 +34,7 @@ def subscribe(data):
 @blp.response(204)
 def unsubscribe(subscription_id):
     """Remove one of your subscriptions (anyone else's: 404)."""
-    push.unsubscribe(current_user_id(), subscription_id)
+    push_subscriptions.unsubscribe(current_user_id(), subscription_id)
 
 
 @blp.route("/settings")
@@ -51,4 +51,4 @@ def settings():
 @blp.response(200, PushSettingsSchema)
 def update_settings(data):
     """Set whether notifications show the sender and the message text."""
-    return {"previews": push.set_previews(current_user_id(), data["previews"]).push_previews}
+    return {"previews": push_subscriptions.set_previews(current_user_id(), data["previews"]).push_previews}

@@ -9,12 +9,6 @@ class UserSchema(Schema):
     created_at = fields.DateTime()
 
 
-class PublicUserSchema(Schema):
-    id = fields.Integer()
-    username = fields.String()
-    display_name = fields.String()
-
-
 class PresenceSchema(Schema):
     user_id = fields.Integer()
     status = fields.String(metadata={"description": "online, away or offline"})
