@@ -1,5 +1,4 @@
 """`make run` (python -m devstack) and `make flask` (python -m devstack flask ...)."""
-import base64
 import json
 import logging
 import os
@@ -9,6 +8,7 @@ import sys
 from pathlib import Path
 
 from devstack.embedded import ensure_services, stop_all
+from devstack.keys import vapid_key_pair
 from devstack.supervisor import run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,18 +81,11 @@ def _run_in_dev_env(command):
 def _dev_vapid_keys(var_dir):
     """A VAPID key pair kept under ./var, so Web Push works in development and browsers' subscriptions
     (made against the public key) survive a restart."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
     path = Path(var_dir) / "dev-vapid.json"
     if not path.exists():
-        key = ec.generate_private_key(ec.SECP256R1())
-        encode = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()  # noqa: E731
-        point = key.public_key().public_bytes(serialization.Encoding.X962,
-                                              serialization.PublicFormat.UncompressedPoint)
+        _, keys = vapid_key_pair()
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"VAPID_PRIVATE_KEY": encode(key.private_numbers().private_value.to_bytes(32, "big")),
-                                    "VAPID_PUBLIC_KEY": encode(point)}))
+        path.write_text(json.dumps(keys))
         path.chmod(0o600)
     return json.loads(path.read_text())
 

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from devstack.embedded import ensure_services, stop_all
-from tests.helpers import ApiClient
+from tests.helpers import ApiClient, make_admin
+from tests.web_push import FakePushService, vapid_key_pair
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +73,12 @@ def pair(client):
 
 
 @pytest.fixture
+def admin(client, app):
+    """A user with admin rights."""
+    return make_admin(app, client.user("root"))
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 
@@ -121,3 +128,26 @@ def storage_driver(request, app, monkeypatch):
             monkeypatch.setitem(app.config, name, value)
     monkeypatch.setitem(app.config, "STORAGE_DRIVER", request.param)
     return request.param
+
+
+@pytest.fixture(scope="session")
+def vapid_keys():
+    """A VAPID key pair in the form operators configure it (base64url raw private scalar and public point)."""
+    return vapid_key_pair()
+
+
+@pytest.fixture
+def push_enabled(app, vapid_keys, monkeypatch):
+    """The API app configured for Web Push like the consumer, with a 1 s coalescing window."""
+    for name in ("VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY", "VAPID_SUBJECT"):
+        monkeypatch.setitem(app.config, name, vapid_keys[name])
+    monkeypatch.setitem(app.config, "PUSH_ALLOW_HTTP_ENDPOINTS", True)
+    monkeypatch.setitem(app.config, "PUSH_COALESCE_SECONDS", 1)
+    return vapid_keys
+
+
+@pytest.fixture
+def push_service():
+    service = FakePushService()
+    yield service
+    service.close()

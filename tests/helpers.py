@@ -1,10 +1,22 @@
-"""Small builders for tests: users with tokens, conversations, messages."""
+"""The builders every test shares: users with tokens, conversations, messages and images through
+the public API (over the Flask test client or real HTTP), jobs, presence, waiting."""
+import contextlib
+import functools
 import io
 import itertools
+import threading
+import time
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
+import pytest
 import requests
+from sqlalchemy import case, func, update
+
+from app.extensions import db
+from app.models import Conversation, User as UserRow
+from app.realtime import presence
 
 _names = itertools.count(1)
 PASSWORD = "correct horse battery"
@@ -22,8 +34,28 @@ class User:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+class HttpSession:
+    """The API of a running server over real HTTP, answering as the Flask test client does
+    (status_code, get_json(), query_string=), so ApiClient works over either."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+
+    def open(self, method, path, query_string=None, **kwargs):
+        response = requests.request(method, self.base_url + path, params=query_string, timeout=10, **kwargs)
+        response.get_json = response.json
+        return response
+
+    get = functools.partialmethod(open, "GET")
+    post = functools.partialmethod(open, "POST")
+    put = functools.partialmethod(open, "PUT")
+    patch = functools.partialmethod(open, "PATCH")
+    delete = functools.partialmethod(open, "DELETE")
+
+
 class ApiClient:
-    """The Flask test client plus builders that go through the public API, as a user would."""
+    """The Flask test client (or an HttpSession) plus builders that go through the public API, as a
+    user would."""
 
     def __init__(self, http):
         self.http = http
@@ -116,3 +148,72 @@ def uploaded_image(client, user, conversation_id, data=PNG_BYTES, content_type="
     ticket = request_image_upload(client, user, conversation_id, content_type, len(data))
     post_upload(client, ticket, data)
     return ticket["image_id"]
+
+
+def wait_until(condition, what, timeout=30):
+    """Poll `condition` until true; fails (naming `what`) after `timeout` seconds. Not a timing assertion:
+    the timeout only bounds how long a broken build takes to fail."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def make_admin(app, user):
+    with app.app_context():
+        db.session.execute(update(UserRow).where(UserRow.id == user.id).values(is_admin=True))
+        db.session.commit()
+    return user
+
+
+def job_state(client, admin, job_id):
+    response = client.as_user(admin, "get", f"/admin/jobs/{job_id}")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def finished_job(client, admin, job_id):
+    """Wait until the job succeeded or failed and return its record."""
+    record = {}
+
+    def finished():
+        record.update(job_state(client, admin, job_id))
+        return record["state"] in ("succeeded", "failed")
+
+    wait_until(finished, f"job {job_id} to finish")
+    return record
+
+
+def idle_for(app, conversation_ids, days):
+    """Make the conversations look as if their last message (and creation) were `days` ago."""
+    with app.app_context():
+        db.session.execute(update(Conversation).where(Conversation.id.in_(conversation_ids)).values(
+            created_at=func.now() - timedelta(days=days + 1),
+            last_message_at=case((Conversation.last_message_at.is_(None), None),
+                                 else_=func.now() - timedelta(days=days))))
+        db.session.commit()
+
+
+@contextlib.contextmanager
+def online(app, user):
+    """The user has a live realtime connection (written through the presence functions a realtime
+    process uses), kept alive by beating like a realtime process does; offline again on exit."""
+    stop = threading.Event()
+
+    def keep_beating():
+        with app.app_context():
+            while not stop.wait(0.2):
+                presence.beat()
+
+    with app.app_context():
+        presence.connected(user.id, f"sid-{user.id}")
+    beater = threading.Thread(target=keep_beating, daemon=True)
+    beater.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beater.join()
+        with app.app_context():
+            presence.disconnected(user.id, f"sid-{user.id}", still_here=False)

@@ -2,15 +2,9 @@
 stays visible in the queue."""
 import pytest
 
-from tests.tasks.conftest import make_admin
 
 ADMIN_ENDPOINTS = [("post", "/admin/trigger-archive"), ("post", "/admin/trigger-cleanup"),
                    ("get", "/admin/jobs/some-id"), ("get", "/admin/queues")]
-
-
-@pytest.fixture
-def admin(client, app):
-    return make_admin(app, client.user("root"))
 
 
 @pytest.mark.parametrize("method, path", ADMIN_ENDPOINTS)
@@ -70,7 +64,7 @@ def test_dashboard_lists_the_periodic_jobs_with_their_schedule_and_zone(client, 
 
 
 def test_dashboard_shows_scheduled_tasks(client, admin, app):
-    from tasks.push import deliver_push
+    from tasks.notifications import deliver_push
 
     with app.app_context():
         job_id = deliver_push.schedule(args=(1, 2), delay=3600).id
@@ -84,7 +78,7 @@ def test_dashboard_shows_scheduled_tasks(client, admin, app):
 
 
 def test_dashboard_is_an_html_page_for_browsers_with_everything_escaped(client, admin, app):
-    from tasks.push import deliver_push
+    from tasks.notifications import deliver_push
 
     with app.app_context():
         deliver_push.schedule(args=("<script>alert(1)</script>", 2), delay=3600)

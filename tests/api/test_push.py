@@ -1,23 +1,17 @@
 """Push subscriptions, the VAPID public key and the notification privacy setting (REST)."""
-import base64
 import os
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import PushSubscription
-
-
-def b64url(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+from devstack.keys import b64url, p256_public_point
 
 
 def new_p256dh():
-    return b64url(ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
+    return b64url(p256_public_point(ec.generate_private_key(ec.SECP256R1())))
 
 
 VALID_P256DH = new_p256dh()

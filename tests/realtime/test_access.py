@@ -14,7 +14,7 @@ def test_non_participant_can_neither_join_nor_send_nor_type_nor_read(api, connec
             socket.call("mark_delivered", {"message_id": message["id"]})]
 
     assert [ack["error"]["code"] for ack in acks] == ["not_found"] * 5
-    history = api.request("GET", f"/conversations/{conversation_id}/messages", alice).json()["items"]
+    history = api.as_user(alice, "get", f"/conversations/{conversation_id}/messages").json()["items"]
     assert [m["content"] for m in history] == ["private"]
 
 

@@ -48,7 +48,7 @@ def test_connect_with_a_refresh_token_is_refused(app, api, connect):
 
 def test_connect_with_a_logged_out_token_is_refused(api, connect):
     alice = api.user()
-    assert api.request("POST", "/auth/logout", alice, json={}).status_code in (200, 204)
+    assert api.as_user(alice, "post", "/auth/logout", json={}).status_code in (200, 204)
 
     refused = connect(alice, expect_refusal=True)
 
@@ -59,7 +59,7 @@ def test_logout_disconnects_live_sockets_on_every_process(api, connect):
     alice = api.user()
     phone, laptop = connect(alice, "rt1"), connect(alice, "rt2")
 
-    assert api.request("POST", "/auth/logout", alice, json={}).status_code in (200, 204)
+    assert api.as_user(alice, "post", "/auth/logout", json={}).status_code in (200, 204)
 
     for device in (phone, laptop):
         assert device.wait_for("session_ended") == {"reason": "token_revoked"}
@@ -81,14 +81,14 @@ def test_event_after_a_revocation_whose_notice_was_lost_is_refused_and_ends_the_
     conversation_id = api.conversation(alice, bob)
     socket = connect(alice)
     with app.app_context():
-        # What revoke() stores, without the disconnect notice it also sends.
+        # What logging out stores, without the disconnect notice it also sends.
         get_redis().set(key("revoked", decode_token(alice.token)["jti"]), "1", ex=60)
 
     ack = socket.call("send_message", {"conversation_id": conversation_id, "content": "sneaky"})
 
     assert ack == {"ok": False, "error": {"code": "unauthorized", "message": "token has been revoked"}}
     socket.wait_disconnected()
-    history = api.request("GET", f"/conversations/{conversation_id}/messages", bob).json()["items"]
+    history = api.as_user(bob, "get", f"/conversations/{conversation_id}/messages").json()["items"]
     assert history == []
 
 

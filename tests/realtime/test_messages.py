@@ -64,7 +64,7 @@ def test_retry_with_same_client_message_id_returns_the_original_message(api, con
     second = alice_socket.call("send_message", payload)
 
     assert second["data"]["message"]["id"] == first["data"]["message"]["id"]
-    history = api.request("GET", f"/conversations/{conversation_id}/messages", alice).json()["items"]
+    history = api.as_user(alice, "get", f"/conversations/{conversation_id}/messages").json()["items"]
     assert len(history) == 1
 
 
@@ -110,7 +110,7 @@ def test_acknowledging_a_received_message_marks_it_delivered_and_tells_the_sende
     assert ack["ok"] is True and ack["data"]["delivered_at"]
     receipt = alice_socket.wait_for("message_delivered")
     assert receipt["message_id"] == received["id"] and receipt["user_id"] == bob.id and receipt["seq"] == 1
-    history = api.request("GET", f"/conversations/{conversation_id}/messages", alice).json()["items"]
+    history = api.as_user(alice, "get", f"/conversations/{conversation_id}/messages").json()["items"]
     assert history[0]["delivered_at"] is not None
 
 
@@ -124,10 +124,23 @@ def test_client_that_was_disconnected_recovers_every_missed_message_by_seq(api, 
     missed = [api.send(alice, conversation_id, f"while away {n}") for n in range(3)]
 
     bob_again = connect(bob, "rt1")
-    recovered = api.request("GET", f"/conversations/{conversation_id}/messages", bob,
-                            params={"after": last_seen_seq}).json()
+    recovered = api.as_user(bob, "get", f"/conversations/{conversation_id}/messages",
+                            query_string={"after": last_seen_seq}).json()
     api.send(alice, conversation_id, "after")
 
     assert [m["id"] for m in recovered["items"]] == [m["id"] for m in missed]
     assert recovered["has_more"] is False
     assert bob_again.wait_for("message_received")["message"]["seq"] == missed[-1]["seq"] + 1
+
+
+def test_a_deleted_message_is_announced_to_every_participant(api, connect):
+    alice, bob = api.user(), api.user()
+    conversation_id = api.conversation(alice, bob)
+    message = api.send(alice, conversation_id, "oops")
+    on_bobs_phone, on_alices_laptop = connect(bob, "rt2"), connect(alice)
+
+    assert api.as_user(alice, "delete", f"/messages/{message['id']}").status_code == 200
+
+    for socket in (on_bobs_phone, on_alices_laptop):
+        deleted = socket.wait_for("message_deleted")["message"]
+        assert (deleted["id"], deleted["deleted"], deleted["content"], deleted["images"]) == (message["id"], True, "", [])

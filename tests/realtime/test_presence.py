@@ -4,7 +4,7 @@ import pytest
 
 
 def _status(api, viewer, user):
-    response = api.request("GET", f"/users/{user.id}/presence", viewer)
+    response = api.as_user(viewer, "get", f"/users/{user.id}/presence")
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -91,8 +91,8 @@ def test_presence_is_visible_only_to_people_who_share_a_conversation(api, connec
 
     assert _status(api, bob, alice)["status"] == "online"
     assert _status(api, alice, alice)["status"] == "online"
-    assert api.request("GET", f"/users/{alice.id}/presence", stranger).status_code == 404
-    assert api.request("GET", "/users/999999/presence", stranger).status_code == 404
+    assert api.as_user(stranger, "get", f"/users/{alice.id}/presence").status_code == 404
+    assert api.as_user(stranger, "get", "/users/999999/presence").status_code == 404
 
 
 def test_conversation_details_show_each_participants_presence(api, connect):
@@ -100,7 +100,7 @@ def test_conversation_details_show_each_participants_presence(api, connect):
     conversation_id = api.conversation(alice, bob)
     connect(alice)
 
-    detail = api.request("GET", f"/conversations/{conversation_id}", bob).json()
+    detail = api.as_user(bob, "get", f"/conversations/{conversation_id}").json()
 
     presence = {p["user"]["id"]: p["presence"]["status"] for p in detail["participants"]}
     assert presence == {alice.id: "online", bob.id: "offline"}

@@ -1,7 +1,7 @@
 """Typing indicators across processes; TYPING_TTL_SECONDS is 1 and TYPING_MAX_GROUP_SIZE 3 in these servers."""
 import pytest
 
-from tests.realtime.conftest import Server
+from tests.servers import Server
 
 
 @pytest.fixture(scope="module")

@@ -1,22 +1,11 @@
 """archive_inactive_conversations against real PostgreSQL."""
-from datetime import timedelta
-
 import pytest
-from sqlalchemy import case, func, select, update
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Conversation, Participant
+from app.models import Participant
 from app.services.archive import archive_inactive_conversations
-
-
-def idle_for(app, conversation_ids, days):
-    """Make the conversations look as if their last message (and creation) were `days` ago."""
-    with app.app_context():
-        db.session.execute(update(Conversation).where(Conversation.id.in_(conversation_ids)).values(
-            created_at=func.now() - timedelta(days=days + 1),
-            last_message_at=case((Conversation.last_message_at.is_(None), None),
-                                 else_=func.now() - timedelta(days=days))))
-        db.session.commit()
+from tests.helpers import idle_for
 
 
 def archived(app, conversation_id):

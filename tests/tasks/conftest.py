@@ -1,38 +1,15 @@
 """A real Huey consumer (`huey_consumer tasks.huey`, a subprocess) on the test PostgreSQL and Redis,
-a real VAPID key pair, and a stand-in push service on 127.0.0.1."""
-import base64
+with the session's VAPID key pair."""
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import update
 
-from tests.tasks.push_service import FakePushService
+from tests.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def b64url(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def public_point(private_key):
-    return private_key.public_key().public_bytes(serialization.Encoding.X962,
-                                                 serialization.PublicFormat.UncompressedPoint)
-
-
-@pytest.fixture(scope="session")
-def vapid_keys():
-    """A VAPID key pair in the form operators configure it (base64url raw private scalar and public point)."""
-    private_key = ec.generate_private_key(ec.SECP256R1())
-    raw = private_key.private_numbers().private_value.to_bytes(32, "big")
-    return {"private_key": private_key, "VAPID_PRIVATE_KEY": b64url(raw),
-            "VAPID_PUBLIC_KEY": b64url(public_point(private_key)), "VAPID_SUBJECT": "mailto:ops@example.test"}
 
 
 @pytest.fixture(scope="module")
@@ -57,58 +34,3 @@ def consumer(stack, vapid_keys, request):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-@pytest.fixture
-def push_enabled(app, vapid_keys, monkeypatch):
-    """The API app configured for Web Push like the consumer, with a 1 s coalescing window."""
-    for name in ("VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY", "VAPID_SUBJECT"):
-        monkeypatch.setitem(app.config, name, vapid_keys[name])
-    monkeypatch.setitem(app.config, "PUSH_ALLOW_HTTP_ENDPOINTS", True)
-    monkeypatch.setitem(app.config, "PUSH_COALESCE_SECONDS", 1)
-    return vapid_keys
-
-
-@pytest.fixture
-def push_service():
-    service = FakePushService()
-    yield service
-    service.close()
-
-
-def wait_until(condition, what, timeout=30):
-    """Poll `condition` until true; fails (naming `what`) after `timeout` seconds. Not a timing assertion:
-    the timeout only bounds how long a broken build takes to fail."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-def make_admin(app, user):
-    from app.extensions import db
-    from app.models import User
-
-    with app.app_context():
-        db.session.execute(update(User).where(User.id == user.id).values(is_admin=True))
-        db.session.commit()
-    return user
-
-
-def job_state(client, admin, job_id):
-    response = client.as_user(admin, "get", f"/admin/jobs/{job_id}")
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
-
-
-def finished_job(client, admin, job_id):
-    """Wait until the job succeeded or failed and return its record."""
-    record = {}
-
-    def finished():
-        record.update(job_state(client, admin, job_id))
-        return record["state"] in ("succeeded", "failed")
-
-    wait_until(finished, f"job {job_id} to finish")
-    return record

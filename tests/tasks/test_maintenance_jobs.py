@@ -1,19 +1,11 @@
 """The archive and image-cleanup jobs run by a real consumer, triggered through the admin API."""
 import re
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import MessageImage, Participant
-from tests.helpers import uploaded_image
-from tests.services.test_archive import idle_for
-from tests.tasks.conftest import finished_job, make_admin
-
-
-@pytest.fixture
-def admin(client, app):
-    return make_admin(app, client.user("root"))
+from tests.helpers import finished_job, idle_for, uploaded_image
 
 
 def archived_flags(app, conversation_id):

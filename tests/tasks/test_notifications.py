@@ -1,75 +1,45 @@
 """Push notifications end to end: the API schedules, a real consumer sends, a stand-in push service
 on 127.0.0.1 receives; the test decrypts what arrived with the subscriber's own keys."""
-import contextlib
 import json
-import os
-import threading
 
-import http_ece
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import PushSubscription
-from tests.tasks.conftest import b64url, public_point, wait_until
-
-
-class Browser:
-    """A subscriber: its own P-256 key pair and auth secret, as a browser creates them."""
-
-    def __init__(self, client, user, endpoint):
-        self.private_key = ec.generate_private_key(ec.SECP256R1())
-        self.auth = os.urandom(16)
-        response = client.as_user(user, "post", "/push/subscriptions", json={
-            "endpoint": endpoint, "keys": {"p256dh": b64url(public_point(self.private_key)), "auth": b64url(self.auth)}})
-        assert response.status_code == 201, response.get_json()
-        self.subscription_id = response.get_json()["id"]
-
-    def read(self, push):
-        """Decrypt a received push (aes128gcm) and parse its JSON."""
-        plain = http_ece.decrypt(push.body, private_key=self.private_key, auth_secret=self.auth, version="aes128gcm")
-        return json.loads(plain)
+from app.redis_client import get_redis, key
+from tests.helpers import online, wait_until
+from tests.web_push import Browser
 
 
 def push_jobs(app):
     """Records of finished deliver_push jobs."""
-    from tasks import history
+    from tasks import history  # here: importing tasks needs REDIS_URL, which the app fixture sets
 
     with app.app_context():
         return history.recent(["deliver_push"])
 
 
-def wait_for_push_jobs(app, count):
-    wait_until(lambda: len(push_jobs(app)) >= count, f"{count} push job(s) to finish")
-    return push_jobs(app)
-
-
-@contextlib.contextmanager
-def online(app, user):
-    """The user has a live realtime connection (written through the presence functions a realtime
-    process uses), kept alive by beating like a realtime process does; offline again on exit."""
-    from app.realtime import presence
-
-    stop = threading.Event()
-
-    def keep_beating():
-        with app.app_context():
-            while not stop.wait(0.2):
-                presence.beat()
+def unfinished_push_jobs(app):
+    """deliver_push jobs enqueued and not finished yet: tasks.history records each job when it is
+    enqueued (by the API, before the send returns), so none can be missing here."""
+    from tasks import history
 
     with app.app_context():
-        presence.connected(user.id, f"sid-{user.id}")
-    beater = threading.Thread(target=keep_beating, daemon=True)
-    beater.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        beater.join()
-        with app.app_context():
-            presence.disconnected(user.id, f"sid-{user.id}", still_here=False)
+        redis = get_redis()
+        names = [name for name in redis.scan_iter(key("jobs", "*")) if redis.type(name) == "string"]
+        records = [json.loads(raw) for raw in redis.mget(names) if raw] if names else []
+    return [r["id"] for r in records
+            if r["name"] == "deliver_push" and r["state"] not in (history.SUCCEEDED, history.FAILED)]
+
+
+def wait_for_push_jobs(app, count):
+    """Wait until `count` push jobs have finished and no other one is still to run (a barrier: a
+    job that should not have been scheduled is waited for, then counted), and return their records."""
+    wait_until(lambda: len(push_jobs(app)) >= count and not unfinished_push_jobs(app),
+               f"{count} push job(s) to finish and no other one left")
+    return push_jobs(app)
 
 
 @pytest.fixture
@@ -204,7 +174,7 @@ def test_every_device_of_the_recipient_is_notified(client, app, chat, push_servi
 
 
 def test_unreachable_push_service_fails_the_job_after_its_retries(client, app, chat, push_service, consumer):
-    from tasks.push import deliver_push
+    from tasks.notifications import deliver_push
 
     alice, bob, conversation, phone = chat
     push_service.close()  # nothing listens there any more: connection refused

@@ -3,7 +3,8 @@ import logging
 
 import pytest
 
-from tests.tasks.test_push_delivery import Browser, online
+from tests.helpers import online
+from tests.web_push import Browser
 
 
 def queued_pushes(app):
@@ -66,18 +67,18 @@ def test_recipient_without_subscription_schedules_nothing(client, app, chat):
 
 
 def test_without_vapid_keys_push_is_disabled_and_says_so_once(client, app, chat, push_service, monkeypatch, caplog):
-    import app.push as push_senders
+    from app import webpush
 
     alice, bob, conversation = chat
     Browser(client, bob, push_service.endpoint("bob"))
     monkeypatch.setitem(app.config, "VAPID_PRIVATE_KEY", "")
     monkeypatch.setitem(app.config, "VAPID_PUBLIC_KEY", "")
-    monkeypatch.setattr(push_senders, "_disabled_logged", False)
+    webpush._say_disabled.cache_clear()  # as in a fresh process
 
-    with caplog.at_level(logging.WARNING, logger="app.push"):
+    with caplog.at_level(logging.WARNING, logger="app.webpush"):
         client.send(alice, conversation, "one")
         client.send(alice, conversation, "two")
 
     assert queued_pushes(app) == []
-    assert [r.getMessage() for r in caplog.records if r.name == "app.push"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "app.webpush"] == [
         "push notifications are disabled: VAPID_PRIVATE_KEY / VAPID_PUBLIC_KEY are not set"]
