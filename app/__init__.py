@@ -2,10 +2,14 @@
 import logging
 
 from flask import Flask
+from socketio import RedisManager
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import api, realtime, redis_client
 from app import config as settings
-from app import redis_client
+from app import models  # noqa: F401  (tables must be known to Flask-Migrate)
+from app.auth import tokens
+from app.cli import users_cli
 from app.errors import register_errorhandlers
 from app.extensions import cors, db, jwt, limiter, migrate, openapi, socketio
 
@@ -30,9 +34,6 @@ def create_app(overrides=None):
 
 
 def register_extensions(app):
-    from app import models  # noqa: F401  (tables must be known to Flask-Migrate)
-    from app.auth import tokens
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     redis_client.init_app(app)
@@ -47,17 +48,13 @@ def register_extensions(app):
 def register_realtime(app):
     """Socket.IO on the app. Every process can emit (through the Redis message queue); only processes
     that accept Socket.IO connections start listening on the queue, at their first connection."""
-    from socketio import RedisManager
-
-    from app.realtime import register
-
     # Built here rather than from message_queue=: Flask-SocketIO only knows redis:// URLs as Redis,
     # and development and tests use unix:// sockets.
     queue = RedisManager(app.config["REDIS_URL"], channel=app.config["REDIS_KEY_PREFIX"] + "socketio")
     socketio.init_app(app, client_manager=queue, manage_session=False, async_mode="gevent",
                       cors_allowed_origins=app.config["CORS_ORIGINS"] or None,
                       logger=False, engineio_logger=False)
-    register(socketio)
+    realtime.register(socketio)
 
 
 def register_jobs(app):
@@ -68,12 +65,8 @@ def register_jobs(app):
 
 
 def register_blueprints(app):
-    from app.api import register
-
-    register(app, openapi)
+    api.register(app, openapi)
 
 
 def register_commands(app):
-    from app.cli import users_cli
-
     app.cli.add_command(users_cli)

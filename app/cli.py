@@ -2,6 +2,7 @@
 import click
 from flask.cli import AppGroup
 
+from app.api.auth.schemas import RegisterSchema
 from app.errors import ApiError
 from app.services.users import register_user
 
@@ -15,8 +16,6 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 @click.password_option(help="Prompted for when not given.")
 def create_user(username, admin, display_name, password):
     """Create a user account (optionally an admin)."""
-    from app.api.auth.schemas import RegisterSchema
-
     errors = RegisterSchema().validate({"username": username, "password": password})
     if errors:
         raise click.UsageError("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()))

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import os
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 
 class MissingSetting(RuntimeError):
@@ -136,8 +137,6 @@ def huey_settings(env=None):
 
 
 def _jobs_settings(env):
-    from zoneinfo import ZoneInfo
-
     timezone = env.get("JOBS_TIMEZONE", "UTC")
     ZoneInfo(timezone)  # fail at start-up, not at 02:00, on a misspelt zone
     return {

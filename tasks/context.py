@@ -21,6 +21,7 @@ def flask_app():
         return current_app._get_current_object()
     with _app_lock:
         if _app is None:
+            # Here, not at the top: create_app imports this package (a cycle).
             from app import create_app
 
             _share_consumer_log_handler()

@@ -4,6 +4,8 @@ from swagger_ui_bundle import swagger_ui_path
 
 
 def register(app, openapi):
+    # Imported here, not at the top: the admin routes import the tasks package, which builds its Huey
+    # instance from REDIS_URL, and importing any module of app.api (the schemas) must not need that.
     from app.api.admin.routes import blp as admin
     from app.api.auth.routes import blp as auth
     from app.api.conversations.routes import blp as conversations
