@@ -16,10 +16,10 @@ from marshmallow import ValidationError
 from app.errors import ApiError
 from app.extensions import db, socketio
 from app.realtime import connections, presence, sweeper, typing
-from app.rooms import user_room
-from app.schemas.messages import MessageSchema, ReadPositionSchema
 from app.realtime.schemas import (ConversationRefSchema, HeartbeatSchema, MessageRefSchema,
                                   SocketSendMessageSchema)
+from app.rooms import user_room
+from app.schemas.messages import MessageSchema, ReadPositionSchema
 from app.services import conversations, delivery, events, messages
 
 log = logging.getLogger(__name__)
