@@ -121,6 +121,8 @@ def from_env(env=None):
         "API_SPEC_OPTIONS": {
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
             "security": [{"bearerAuth": []}],
+            # Relative: the document describes the server that serves it, whatever its public name.
+            "servers": [{"url": "/", "description": "The server that serves this document"}],
         },
     }
     config.update(_jwt_settings(env))

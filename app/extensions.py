@@ -4,10 +4,11 @@ from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
+
+from app.api.openapi import Api
 
 # Deterministic constraint names keep Alembic migrations reversible.
 metadata = MetaData(naming_convention={

@@ -7,10 +7,8 @@ import shutil
 import tempfile
 
 import pytest
-from sqlalchemy import text
-
 from devstack.embedded import ensure_services, stop_all
-from tests.helpers import ApiClient, make_admin
+from tests.helpers import ApiClient, empty_state, make_admin
 from tests.web_push import FakePushService, vapid_key_pair
 
 
@@ -48,16 +46,7 @@ def clean_state(request):
     yield
     if "app" not in request.fixturenames:
         return
-    app = request.getfixturevalue("app")
-    from app.extensions import db
-    from app.redis_client import get_redis
-
-    with app.app_context():
-        db.session.remove()
-        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
-        get_redis().flushdb()
+    empty_state(request.getfixturevalue("app"))
 
 
 @pytest.fixture

@@ -12,14 +12,50 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from sqlalchemy import case, func, update
+from sqlalchemy import case, func, select, text, update
 
 from app.extensions import db
 from app.models import Conversation, User as UserRow
 from app.realtime import presence
+from app.redis_client import get_redis
 
 _names = itertools.count(1)
 PASSWORD = "correct horse battery"
+
+
+def empty_state(app):
+    """Empty every table (ids start again at 1) and the Redis database."""
+    with app.app_context():
+        db.session.remove()
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+        get_redis().flushdb()
+
+
+@dataclass
+class DatabaseSnapshot:
+    """The rows of every table at one moment, to start again from them (Redis starts empty)."""
+
+    app: object
+    rows: dict
+
+    @classmethod
+    def take(cls, app):
+        with app.app_context():
+            return cls(app, {table: [dict(row._mapping) for row in db.session.execute(
+                select(*[c for c in table.columns if c.computed is None]))] for table in db.metadata.sorted_tables})
+
+    def restore(self):
+        empty_state(self.app)
+        with self.app.app_context():
+            for table, rows in self.rows.items():
+                if rows:
+                    db.session.execute(table.insert(), rows)
+                if "id" in table.columns and rows:  # the next generated id follows the restored ones
+                    db.session.execute(select(func.setval(func.pg_get_serial_sequence(table.name, "id"),
+                                                          max(row["id"] for row in rows))))
+            db.session.commit()
 
 
 @dataclass

@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class JobSchema(Schema):
@@ -15,6 +15,11 @@ class JobSchema(Schema):
     retries_left = fields.Integer()
     result = fields.Raw(allow_none=True)
     error = fields.String(allow_none=True)
+
+
+class QueueViewSchema(Schema):
+    format = fields.String(validate=validate.OneOf(["json", "html"]), metadata={
+        "description": "html: the dashboard page (as with Accept: text/html); json (the default otherwise)"})
 
 
 class QueuedTaskSchema(Schema):

@@ -2,6 +2,7 @@ from flask import current_app, request
 from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
 
+from app.api.openapi import RATE_LIMIT_HEADERS, error_example, headers, link, produces
 from app.api.auth.schemas import LoginSchema, LogoutSchema, RegisterSchema, TokensSchema
 from app.api.users.schemas import UserSchema
 from app.auth import tokens
@@ -21,7 +22,10 @@ def _login_username():
 @blp.route("/register", methods=["POST"])
 @blp.arguments(RegisterSchema)
 @blp.response(201, UserSchema)
-@blp.doc(security=[])
+@blp.alt_response(409, description="The username is taken (in any letter case)", example=error_example(
+    409, details={"fields": {"username": ["already taken"]}}))
+@blp.doc(security=[], **produces(user_id="/id"))
+@blp.doc(**link("conversations_create", [201], body={"participant_ids": ["$response.body#/id"]}))
 def register(data):
     """Create an account."""
     return users.register_user(data["username"], data["password"], data.get("display_name"))
@@ -31,9 +35,12 @@ def register(data):
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_USERNAME"], key_func=_login_username)
 @blp.arguments(LoginSchema)
-@blp.response(200, TokensSchema)
-@blp.alt_response(401, description="Invalid username or password")
-@blp.alt_response(429, description="Too many attempts (per IP and per username)")
+@blp.response(200, TokensSchema, headers=headers(*RATE_LIMIT_HEADERS))
+@blp.alt_response(401, description="Invalid username or password (the same answer for an unknown username)",
+                  example=error_example(401, "invalid_credentials", "invalid username or password"))
+@blp.alt_response(429, description="Too many attempts (per IP and per username): retry after Retry-After seconds",
+                  example=error_example(429, message="10 per 15 minute"),
+                  headers=headers("Retry-After", *RATE_LIMIT_HEADERS))
 @blp.doc(security=[])
 def login(data):
     """Exchange a username and password for an access and a refresh token."""

@@ -6,6 +6,7 @@ from app.api.conversations.schemas import (ArchiveSchema, ArchiveStateSchema, Co
                                            CreateConversationSchema, MuteSchema, MuteStateSchema)
 from app.api.messages.schemas import (MessagePageQuerySchema, MessagePageSchema, SearchQuerySchema,
                                       SearchResultsSchema)
+from app.api.openapi import RATE_LIMIT_HEADERS, headers, link, produces
 from app.auth.tokens import current_user_id
 from app.schemas.messages import MessageSchema, SendMessageSchema
 from app.services import conversations, messages, presence, search
@@ -19,6 +20,9 @@ blp = Blueprint("conversations", __name__, url_prefix="/conversations",
 @blp.arguments(CreateConversationSchema)
 @blp.response(201, ConversationDetailSchema)
 @blp.alt_response(200, schema=ConversationDetailSchema, description="The existing direct conversation")
+@blp.doc(**produces(conversation_id="/id"))
+@blp.doc(**link("conversations_send", [200, 201], parameters={"conversation_id": "$response.body#/id"},
+                body={"content": "hello"}))
 def create(data):
     """Start a direct conversation (one other participant, no title) or a group."""
     me = current_user_id()
@@ -30,6 +34,7 @@ def create(data):
 @jwt_required()
 @blp.arguments(ConversationListQuerySchema, location="query")
 @blp.response(200, ConversationPageSchema)
+@blp.doc(**produces(conversation_id="/items/0/id"))
 def index(query):
     """The caller's conversations, most recent activity first, with unread counts and a preview."""
     items, next_cursor = conversations.list_conversations(current_user_id(), **query)
@@ -65,9 +70,12 @@ def mute(data, conversation_id):
 @blp.route("/<int:conversation_id>/messages", methods=["POST"])
 @jwt_required()
 @blp.arguments(SendMessageSchema)
-@blp.response(201, MessageSchema)
+@blp.response(201, MessageSchema, headers=headers(*RATE_LIMIT_HEADERS))
 @blp.alt_response(200, schema=MessageSchema, description="A retry: the message first stored with this client_message_id")
-@blp.alt_response(429, description="Sending limit reached; see Retry-After")
+@blp.alt_response(409, description="client_message_id was already used for a message in another conversation")
+@blp.alt_response(429, description="Sending limit reached: retry after Retry-After seconds",
+                  headers=headers("Retry-After", *RATE_LIMIT_HEADERS))
+@blp.doc(**produces(message_id="/id"))
 def send(data, conversation_id):
     """Send a message: text, images (image_ids from POST /conversations/{id}/images), or both."""
     result = messages.send_message(current_user_id(), conversation_id, data["content"],
@@ -80,6 +88,7 @@ def send(data, conversation_id):
 @jwt_required()
 @blp.arguments(MessagePageQuerySchema, location="query")
 @blp.response(200, MessagePageSchema)
+@blp.doc(**produces(message_id="/items/0/id"))
 def history(query, conversation_id):
     """Messages by seq, oldest first. Page back with before=<first seq>, forward with after=<last seq>."""
     items, has_more = messages.list_messages(current_user_id(), conversation_id, **query)

@@ -1,11 +1,13 @@
 from flask_smorest import Blueprint
 
+from app.api.health.schemas import LivenessSchema, ReadinessSchema
 from app.services.health import dependency_status
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Liveness and readiness")
 
 
 @blp.route("")
+@blp.response(200, LivenessSchema)
 @blp.doc(security=[])
 def liveness():
     """The process is up (no dependency checks)."""
@@ -13,6 +15,10 @@ def liveness():
 
 
 @blp.route("/ready")
+@blp.response(200, ReadinessSchema)
+@blp.alt_response(503, schema=ReadinessSchema, description="A dependency is down (the others are still checked)",
+                  example={"status": "unavailable", "checks": {"postgres": "ok", "redis": "down"},
+                           "error": {"code": "service_unavailable", "message": "unavailable: redis"}})
 @blp.doc(security=[])
 def readiness():
     """PostgreSQL and Redis answer; 503 names the failed dependency."""

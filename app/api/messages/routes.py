@@ -2,6 +2,7 @@ from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
 from app.api.messages.schemas import SearchQuerySchema, SearchResultsSchema
+from app.api.openapi import produces
 from app.auth.tokens import current_user_id
 from app.schemas.messages import MessageSchema, ReadPositionSchema
 from app.services import messages, search
@@ -13,6 +14,7 @@ blp = Blueprint("messages", __name__, url_prefix="/messages", description="Messa
 @jwt_required()
 @blp.arguments(SearchQuerySchema, location="query")
 @blp.response(200, SearchResultsSchema)
+@blp.doc(**produces(message_id="/items/0/message/id", conversation_id="/items/0/message/conversation_id"))
 def search_all(query):
     """Full-text search across all of the caller's conversations."""
     hits, next_cursor = search.search_messages(current_user_id(), **query)

@@ -1,6 +1,7 @@
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
+from app.api.openapi import error_example, produces
 from app.api.push.schemas import PushSettingsSchema, SubscribeSchema, SubscriptionSchema, VapidKeySchema
 from app.auth.tokens import current_user_id
 from app.services import push_subscriptions, users
@@ -11,6 +12,8 @@ blp = Blueprint("push", __name__, url_prefix="/push",
 
 @blp.route("/vapid-public-key")
 @blp.response(200, VapidKeySchema)
+@blp.alt_response(404, description="Push is not configured on this server", example=error_example(
+    404, "push_disabled", "push notifications are not configured on this server"))
 @blp.doc(security=[])
 def vapid_public_key():
     """The server's VAPID public key (404 push_disabled when push is not configured)."""
@@ -22,6 +25,7 @@ def vapid_public_key():
 @blp.arguments(SubscribeSchema)
 @blp.response(201, SubscriptionSchema)
 @blp.alt_response(200, schema=SubscriptionSchema, description="This endpoint was already subscribed (keys refreshed)")
+@blp.doc(**produces(subscription_id="/id"))
 def subscribe(data):
     """Register this browser's push subscription (PushSubscription.toJSON())."""
     subscription, created = push_subscriptions.subscribe(current_user_id(), data["endpoint"], data["keys"]["p256dh"],

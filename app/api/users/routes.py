@@ -1,6 +1,7 @@
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
+from app.api.openapi import produces
 from app.api.users.schemas import PresenceSchema, UserSchema
 from app.auth.tokens import current_user_id
 from app.services import presence, users
@@ -11,6 +12,7 @@ blp = Blueprint("users", __name__, url_prefix="/users", description="Accounts")
 @blp.route("/me")
 @jwt_required()
 @blp.response(200, UserSchema)
+@blp.doc(**produces(user_id="/id"))
 def me():
     """The caller's own account."""
     return users.get_user(current_user_id())
