@@ -8,10 +8,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import api, realtime, redis_client
 from app import config as settings
 from app import models  # noqa: F401  (tables must be known to Flask-Migrate)
+from app.api.openapi import openapi
 from app.auth import tokens
 from app.cli import users_cli
 from app.errors import register_errorhandlers
-from app.extensions import cors, db, jwt, limiter, migrate, openapi, socketio
+from app.extensions import cors, db, jwt, limiter, migrate, socketio
 
 
 def create_app(overrides=None):
@@ -46,8 +47,9 @@ def register_extensions(app):
 
 
 def register_realtime(app):
-    """Socket.IO on the app. Every process can emit (through the Redis message queue); only processes
-    that accept Socket.IO connections start listening on the queue, at their first connection."""
+    """Socket.IO on the app, and its AsyncAPI document at /asyncapi.json. Every process can emit
+    (through the Redis message queue); only processes that accept Socket.IO connections start
+    listening on the queue, at their first connection."""
     # Built here rather than from message_queue=: Flask-SocketIO only knows redis:// URLs as Redis,
     # and development and tests use unix:// sockets.
     queue = RedisManager(app.config["REDIS_URL"], channel=app.config["REDIS_KEY_PREFIX"] + "socketio")
@@ -55,6 +57,7 @@ def register_realtime(app):
                       cors_allowed_origins=app.config["CORS_ORIGINS"] or None,
                       logger=False, engineio_logger=False)
     realtime.register(socketio)
+    realtime.serve_asyncapi_document(app)
 
 
 def register_jobs(app):

@@ -8,8 +8,6 @@ from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 
-from app.api.openapi import Api
-
 # Deterministic constraint names keep Alembic migrations reversible.
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
@@ -23,7 +21,6 @@ db = SQLAlchemy(metadata=metadata)
 migrate = Migrate()
 jwt = JWTManager()
 limiter = Limiter(key_func=get_remote_address)
-openapi = Api()
 cors = CORS()
 # Serves /messaging in the realtime processes; everywhere else it only emits, through the Redis queue.
 socketio = SocketIO()

@@ -221,3 +221,7 @@ class Api(flask_smorest.Api):
     def __init__(self, app=None, **kwargs):
         super().__init__(app, spec_kwargs={"extra_plugins": [ContractPlugin()]}, **kwargs)
         self.register_converter(IntegerConverter, _id_parameter)
+
+
+# Unbound, like the instances in app/extensions.py; create_app() initialises it.
+openapi = Api()

@@ -59,12 +59,12 @@ class MessageSchema(Schema):
     seq = fields.Integer(metadata={"description": "Gap-free position within the conversation"})
     sender_id = fields.Integer(allow_none=True)
     sender = fields.Nested(PublicUserSchema, allow_none=True)
-    content = fields.Method("_content")
+    content = fields.Method("_content", metadata={"type": "string", "description": "Empty once the message is deleted"})
     client_message_id = fields.String(allow_none=True)
     created_at = fields.DateTime()
     delivered_at = fields.DateTime(allow_none=True)
     read_at = fields.DateTime(allow_none=True)
-    deleted = fields.Method("_deleted")
+    deleted = fields.Method("_deleted", metadata={"type": "boolean"})
     # Every output of this schema goes to participants only: the image URLs are minted here.
     images = ImagesOfLiveMessage(fields.Nested(ImageSchema), metadata={"description": "Empty once the message is deleted"})
 

@@ -3,7 +3,7 @@ import re
 from openapi_spec_validator import validate
 
 NOT_API = {"static", "openapi.json", "docs", "swagger_assets.static", "api-docs.openapi_json",
-           "api-docs.openapi_swagger_ui"}
+           "api-docs.openapi_swagger_ui", "asyncapi_json"}
 
 
 def api_paths(app):

@@ -1,6 +1,7 @@
 """The rules that keep /openapi.json true (app/api/openapi.py); tests/api/test_contract.py checks
 the generated answers against it."""
 import re
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,13 @@ def test_the_sending_limit_headers_that_are_documented_are_sent(spec, client):
     response = client.as_user(alice, "post", f"/conversations/{conversation}/messages", json={"content": "hi"})
 
     assert set(documented) <= set(response.headers.keys())
+
+
+def test_docs_api_md_error_table_lists_every_documented_status_and_code(spec):
+    table = set(re.findall(r"^\| (\d{3}) \| `(\w+)` \|",
+                           (Path(__file__).resolve().parents[2] / "docs/api.md").read_text(), re.M))
+    documented = {(status, response["content"]["application/json"]["example"]["error"]["code"])
+                  for _, _, operation in operations(spec) if operation["operationId"] != "health_readiness"
+                  for status, response in operation["responses"].items() if status[0] in "45"}
+
+    assert documented <= table, documented - table

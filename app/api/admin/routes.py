@@ -2,8 +2,8 @@ from flask import make_response, render_template, request
 from flask_jwt_extended import jwt_required
 from flask_smorest import Blueprint
 
-from app.api.openapi import produces
 from app.api.admin.schemas import JobSchema, QueueOverviewSchema, QueueViewSchema
+from app.api.openapi import produces
 from app.auth.tokens import current_user_id
 from tasks import admin as jobs
 

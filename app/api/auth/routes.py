@@ -2,8 +2,8 @@ from flask import current_app, request
 from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
 
-from app.api.openapi import RATE_LIMIT_HEADERS, error_example, headers, link, produces
 from app.api.auth.schemas import LoginSchema, LogoutSchema, RegisterSchema, TokensSchema
+from app.api.openapi import RATE_LIMIT_HEADERS, error_example, headers, link, produces
 from app.api.users.schemas import UserSchema
 from app.auth import tokens
 from app.extensions import limiter
