@@ -15,8 +15,11 @@ Every error response, these and those a route declares itself with `@blp.alt_res
 description=...)` (403, 409, 429 ...), gets the one error body, `Error`, and an example of it.
 Routes name what their responses hold for other operations with `produces(...)`; the document then
 links them to every operation taking that id in its path (clients and the contract tests follow
-these links).
+these links); `link(...)` adds a link that sends a body. `on_every_response(...)` documents
+headers that every answer of an operation carries.
 """
+from dataclasses import dataclass
+
 import flask_smorest
 from apispec import BasePlugin
 from marshmallow import Schema, fields
@@ -62,37 +65,48 @@ def headers(*names):
     return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
 
 
-# What each status means when a route says nothing more, with an example of its real body.
+@dataclass(frozen=True)
+class ErrorStatus:
+    """What a status means when a route says nothing more, and an example of its real body."""
+
+    description: str
+    code: str
+    message: str
+    details: dict | None = None
+    headers: tuple = ()
+
+
 ERRORS = {
-    400: ("The body is not valid JSON", "bad_request", "Invalid JSON body.", None, ()),
-    401: ("Missing, invalid, expired or revoked access token", "unauthorized", "token has been revoked",
-          None, ("WWW-Authenticate",)),
-    403: ("Not allowed for you", Forbidden.code, "only the sender may delete a message", None, ()),
-    404: ("Not found, or not yours: the two are indistinguishable on purpose", NotFound.code,
-          "conversation not found", None, ()),
-    409: ("Conflicts with what is stored", Conflict.code, "username is already taken", None, ()),
-    413: ("The body is larger than MAX_REQUEST_BYTES (256 KiB by default)", "request_entity_too_large",
-          "The data value transmitted exceeds the capacity limit.", None, ()),
-    422: ("A field or query parameter breaks a rule; `details.fields` names each one", ValidationFailed.code,
-          "invalid fields: limit", {"fields": {"limit": ["Must be greater than or equal to 1 and less than or "
-                                                         "equal to 100."]}}, ()),
-    429: ("Rate limit reached: retry after Retry-After seconds", RateLimited.code,
-          "sending limit of 100 messages per 3600 s reached", {"retry_after": 36},
-          ("Retry-After",) + RATE_LIMIT_HEADERS),
-    500: ("A bug (logged); the body never carries a traceback", "internal_error", "internal server error",
-          None, ()),
-    503: ("PostgreSQL, Redis or S3 is unreachable right now: retry after Retry-After seconds",
-          ServiceUnavailable.code, "database unavailable, retry shortly", None, ("Retry-After",)),
+    400: ErrorStatus("The body is not valid JSON", "bad_request", "Invalid JSON body."),
+    401: ErrorStatus("Missing, invalid, expired or revoked access token", "unauthorized", "token has been revoked",
+                     headers=("WWW-Authenticate",)),
+    403: ErrorStatus("Not allowed for you", Forbidden.code, "only the sender may delete a message"),
+    404: ErrorStatus("Not found, or not yours: the two are indistinguishable on purpose", NotFound.code,
+                     "conversation not found"),
+    409: ErrorStatus("Conflicts with what is stored", Conflict.code, "username is already taken"),
+    413: ErrorStatus("The body is larger than MAX_REQUEST_BYTES (256 KiB by default)", "request_entity_too_large",
+                     "The data value transmitted exceeds the capacity limit."),
+    422: ErrorStatus("A field or query parameter breaks a rule; `details.fields` names each one",
+                     ValidationFailed.code, "invalid fields: limit", {"fields": {"limit": [
+                         "Must be greater than or equal to 1 and less than or equal to 100."]}}),
+    429: ErrorStatus("Rate limit reached: retry after Retry-After seconds", RateLimited.code,
+                     "sending limit of 100 messages per 3600 s reached", {"retry_after": 36},
+                     ("Retry-After",) + RATE_LIMIT_HEADERS),
+    500: ErrorStatus("A bug (logged); the body never carries a traceback", "internal_error", "internal server error"),
+    503: ErrorStatus("PostgreSQL, Redis or S3 is unreachable right now: retry after Retry-After seconds",
+                     ServiceUnavailable.code, "database unavailable, retry shortly", headers=("Retry-After",)),
 }
 
 
 def error_example(status, code=None, message=None, details=None):
-    """The error body `status` has, as the server writes it (the status's usual code and message
-    unless given)."""
-    _, usual_code, usual_message, usual_details, _ = ERRORS[status]
-    body = {"code": code or usual_code, "message": message or usual_message}
-    if details or usual_details:
-        body["details"] = details or usual_details
+    """The error body `status` has, as the server writes it: the usual one, or the code, message and
+    details given (a route's own case of that status)."""
+    usual = ERRORS[status]
+    if code is None and message is None and details is None:
+        code, message, details = usual.code, usual.message, usual.details
+    body = {"code": code or usual.code, "message": message or usual.message}
+    if details:
+        body["details"] = details
     return {"error": body}
 
 
@@ -100,6 +114,12 @@ def produces(**pointers):
     """`@blp.doc(**produces(conversation_id="/id"))`: the operation's success bodies hold, at each
     JSON pointer, an id that the operations with that path parameter take."""
     return {"x-produces": pointers}
+
+
+def on_every_response(*header_names):
+    """`@blp.doc(**on_every_response(...))`: every response of the operation carries these shared
+    headers (flask-limiter adds its X-RateLimit-* to each answer of a limited route)."""
+    return {"x-headers": header_names}
 
 
 def link(target, statuses, parameters=None, body=None):
@@ -162,6 +182,9 @@ class ContractPlugin(BasePlugin):
         for status, response in responses.items():
             if _is_error(status) and "schema" not in response.get("content", {}).get("application/json", {}):
                 _complete_error_response(int(status), response)
+            for name, header in headers(*operation.get("x-headers", ())).items():
+                response.setdefault("headers", {}).setdefault(name, header)
+        operation.pop("x-headers", None)
 
     def _link(self, path, operation):
         operation_id = operation["operationId"]
@@ -182,10 +205,9 @@ class ContractPlugin(BasePlugin):
 
 def _rule_response(status):
     """A status a rule adds, with the headers the shared error handlers send with it."""
-    description, *_, header_names = ERRORS[status]
-    response = {"description": description}
-    if header_names:
-        response["headers"] = headers(*header_names)
+    response = {"description": ERRORS[status].description}
+    if ERRORS[status].headers:
+        response["headers"] = headers(*ERRORS[status].headers)
     return response
 
 
@@ -208,6 +230,7 @@ def _path_parameters(path):
 
 
 def _id_parameter(converter):
+    """An <int:...> path parameter: an id."""
     return {"type": "integer", "minimum": 0, "maximum": ID_MAX, "example": 1}
 
 

@@ -94,3 +94,17 @@ def test_docs_api_md_error_table_lists_every_documented_status_and_code(spec):
                   for status, response in operation["responses"].items() if status[0] in "45"}
 
     assert documented <= table, documented - table
+
+
+def test_the_login_limit_answers_the_documented_example_with_its_headers(spec, client):
+    documented = spec["paths"]["/auth/login"]["post"]["responses"]["429"]
+    client.user("limited")  # logs in once: 9 more attempts reach the limit of 10 per username
+
+    answers = [client.post("/auth/login", json={"username": "limited", "password": "wrong"}) for _ in range(10)]
+
+    assert [a.status_code for a in answers] == [401] * 9 + [429]
+    for answer in answers:
+        documented_here = spec["paths"]["/auth/login"]["post"]["responses"][str(answer.status_code)]["headers"]
+        assert set(documented_here) - {"Retry-After"} <= set(answer.headers.keys())
+    assert answers[-1].get_json() == documented["content"]["application/json"]["example"]
+    assert set(documented["headers"]) <= set(answers[-1].headers.keys())

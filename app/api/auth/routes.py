@@ -3,7 +3,7 @@ from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
 
 from app.api.auth.schemas import LoginSchema, LogoutSchema, RegisterSchema, TokensSchema
-from app.api.openapi import RATE_LIMIT_HEADERS, error_example, headers, link, produces
+from app.api.openapi import RATE_LIMIT_HEADERS, error_example, headers, link, on_every_response, produces
 from app.api.users.schemas import UserSchema
 from app.auth import tokens
 from app.extensions import limiter
@@ -35,13 +35,13 @@ def register(data):
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_USERNAME"], key_func=_login_username)
 @blp.arguments(LoginSchema)
-@blp.response(200, TokensSchema, headers=headers(*RATE_LIMIT_HEADERS))
+@blp.response(200, TokensSchema)
 @blp.alt_response(401, description="Invalid username or password (the same answer for an unknown username)",
                   example=error_example(401, "invalid_credentials", "invalid username or password"))
 @blp.alt_response(429, description="Too many attempts (per IP and per username): retry after Retry-After seconds",
                   example=error_example(429, message="10 per 15 minute"),
                   headers=headers("Retry-After", *RATE_LIMIT_HEADERS))
-@blp.doc(security=[])
+@blp.doc(security=[], **on_every_response(*RATE_LIMIT_HEADERS))
 def login(data):
     """Exchange a username and password for an access and a refresh token."""
     return tokens.issue_tokens(users.authenticate(data["username"], data["password"]))
