@@ -20,7 +20,8 @@ def _login_username():
 
 
 @blp.route("/register", methods=["POST"])
-@blp.arguments(RegisterSchema)
+@blp.arguments(RegisterSchema, example={"username": "alice", "password": "correct horse battery",
+                                          "display_name": "Alice"})
 @blp.response(201, UserSchema)
 @blp.alt_response(409, description="The username is taken (in any letter case)", example=error_example(
     409, details={"fields": {"username": ["already taken"]}}))
@@ -34,7 +35,7 @@ def register(data):
 @blp.route("/login", methods=["POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_USERNAME"], key_func=_login_username)
-@blp.arguments(LoginSchema)
+@blp.arguments(LoginSchema, example={"username": "alice", "password": "correct horse battery"})
 @blp.response(200, TokensSchema)
 @blp.alt_response(401, description="Invalid username or password (the same answer for an unknown username)",
                   example=error_example(401, "invalid_credentials", "invalid username or password"))

@@ -17,7 +17,9 @@ blp = Blueprint("conversations", __name__, url_prefix="/conversations",
 
 @blp.route("", methods=["POST"])
 @jwt_required()
-@blp.arguments(CreateConversationSchema)
+@blp.arguments(CreateConversationSchema, examples={
+    "direct": {"value": {"participant_ids": [2]}},
+    "group": {"value": {"participant_ids": [2, 3], "title": "Weekend trip"}}})
 @blp.response(201, ConversationDetailSchema)
 @blp.alt_response(200, schema=ConversationDetailSchema, description="The existing direct conversation")
 @blp.doc(**produces(conversation_id="/id"))
@@ -69,7 +71,9 @@ def mute(data, conversation_id):
 
 @blp.route("/<int:conversation_id>/messages", methods=["POST"])
 @jwt_required()
-@blp.arguments(SendMessageSchema)
+@blp.arguments(SendMessageSchema, examples={
+    "text": {"value": {"content": "See you at 8?", "client_message_id": "web-3f2a-1"}},
+    "image": {"value": {"image_ids": [1]}}})
 @blp.response(201, MessageSchema, headers=headers(*RATE_LIMIT_HEADERS))
 @blp.alt_response(200, schema=MessageSchema, description="A retry: the message first stored with this client_message_id")
 @blp.alt_response(409, description="client_message_id was already used for a message in another conversation")

@@ -11,7 +11,7 @@ blp = Blueprint("images", __name__, url_prefix="/conversations",
 
 @blp.route("/<int:conversation_id>/images", methods=["POST"])
 @jwt_required()
-@blp.arguments(UploadRequestSchema)
+@blp.arguments(UploadRequestSchema, example={"content_type": "image/png", "size": 52000})
 @blp.response(201, UploadTicketSchema)
 def request_upload(data, conversation_id):
     """Get an image id and a presigned form to upload the file straight to S3.

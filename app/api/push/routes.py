@@ -22,7 +22,10 @@ def vapid_public_key():
 
 @blp.route("/subscriptions", methods=["POST"])
 @jwt_required()
-@blp.arguments(SubscribeSchema)
+@blp.arguments(SubscribeSchema, example={"endpoint": "https://fcm.googleapis.com/fcm/send/c1KrmpTuRm0:APA91bH",
+                                         "keys": {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg"
+                                                            "7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+                                                  "auth": "tBHItJI5svbpez7KI4CCXg"}})
 @blp.response(201, SubscriptionSchema)
 @blp.alt_response(200, schema=SubscriptionSchema, description="This endpoint was already subscribed (keys refreshed)")
 @blp.doc(**produces(subscription_id="/id"))
