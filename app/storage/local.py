@@ -161,7 +161,7 @@ class LocalStore:
             path = self._path(key)
         except ValueError:
             raise NotFound("no such object")
-        if not hmac.compare_digest(self._sign("download", key, str(expires)), signature):
+        if not _same_signature(self._sign("download", key, str(expires)), signature):
             raise Forbidden("the signature does not match this URL")
         remaining = expires - int(time.time())
         if remaining <= 0:
@@ -194,7 +194,7 @@ class LocalStore:
     def _allowed(self, fields):
         """(content type, smallest size, largest size) that the signed policy in `fields` allows."""
         policy, signature = fields.get("policy", ""), fields.get("signature", "")
-        if not policy or not hmac.compare_digest(self._sign("upload", policy), signature):
+        if not policy or not _same_signature(self._sign("upload", policy), signature):
             raise Forbidden("the upload policy's signature does not match")
         document = json.loads(base64.b64decode(policy))
         expiration = datetime.strptime(document["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
@@ -209,6 +209,12 @@ class LocalStore:
             if fields.get(name) != value:
                 raise Forbidden(f"{name} does not match the upload policy")
         return fields["Content-Type"], *sizes
+
+
+def _same_signature(expected, given):
+    """Constant-time comparison of a hex signature with what the client sent, whatever it sent
+    (compare_digest refuses str with non-ASCII characters: the bytes are compared)."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
 
 
 class _Upload:

@@ -88,6 +88,16 @@ def test_a_policy_changed_after_signing_is_refused(client, pair, app):
     assert response.status_code == 403
 
 
+def test_a_signature_with_non_ascii_characters_is_refused_like_any_other(client, pair):
+    alice, _, conversation_id = pair
+    ticket = request_image_upload(client, alice, conversation_id)
+    ticket["upload"]["fields"]["signature"] = "é" * 64
+
+    response = submit_upload_form(client, ticket)
+
+    assert response.status_code == 403
+
+
 def test_an_expired_upload_form_is_refused(client, pair, app, monkeypatch):
     alice, _, conversation_id = pair
     monkeypatch.setitem(app.config, "IMAGE_UPLOAD_EXPIRES_SECONDS", -1)
@@ -151,6 +161,15 @@ def test_a_download_url_with_another_key_or_a_forged_signature_is_refused(client
     other_key = fetch(client, url.replace(key, other))
 
     assert forged.status_code == other_key.status_code == 403
+
+
+def test_a_download_signature_with_non_ascii_characters_is_refused_like_any_other(client, store):
+    key, form = signed_form(store)
+    submit_upload_form(client, form, b"plain text")
+
+    response = client.get(f"/media/{key}", query_string={"expires": 9999999999, "signature": "𝓣𝓱𝓮 é"})
+
+    assert response.status_code == 403
 
 
 def test_an_expired_download_url_is_refused(client, store):
