@@ -86,6 +86,8 @@ ERRORS = {
     409: ErrorStatus("Conflicts with what is stored", Conflict.code, "username is already taken"),
     413: ErrorStatus("The body is larger than MAX_REQUEST_BYTES (256 KiB by default)", "request_entity_too_large",
                      "The data value transmitted exceeds the capacity limit."),
+    416: ErrorStatus("The Range asked for lies outside the file", "requested_range_not_satisfiable",
+                     "The server cannot provide the requested range."),
     422: ErrorStatus("A field or query parameter breaks a rule; `details.fields` names each one",
                      ValidationFailed.code, "invalid fields: limit", {"fields": {"limit": [
                          "Must be greater than or equal to 1 and less than or equal to 100."]}}),

@@ -179,12 +179,12 @@ def test_what_real_clients_send_and_receive_matches_the_document(document, api, 
     message = bob_socket.wait_for("message_received")["message"]
     for event in ("mark_delivered", "mark_read"):
         payloads.check(f"{event} acknowledgement", bob_socket.call(event, {"message_id": message["id"]}))
-    api.request("DELETE", f"/messages/{message['id']}", alice)
+    api.as_user(alice, "delete", f"/messages/{message['id']}")
     bob_socket.wait_for("message_deleted")
     alice_socket.wait_for("message_read")
     alice_socket.close()
     bob_socket.wait_for("user_offline")
-    api.request("POST", "/auth/logout", bob)
+    api.as_user(bob, "post", "/auth/logout")
     bob_socket.wait_for("session_ended")
 
     received = alice_socket.seen + bob_socket.seen

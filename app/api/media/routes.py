@@ -2,7 +2,7 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from app import storage
-from app.api.media.schemas import SignedUrlQuerySchema
+from app.api.media.schemas import UPLOAD_FORM, SignedUrlQuerySchema
 from app.errors import NotFound
 from app.storage.local import FORM_FIELDS_MAX_BYTES, BadUpload
 
@@ -19,8 +19,11 @@ def _local_store():
 
 
 @blp.route("/upload", methods=["POST"])
-@blp.doc(security=[])
+@blp.doc(security=[], requestBody={"required": True, "content": {"multipart/form-data": {"schema": UPLOAD_FORM}}})
 @blp.response(204)
+@blp.alt_response(400, description="Not a multipart form with the policy's fields first and the file last")
+@blp.alt_response(403, description="The signature, the expiry or a field does not match the signed policy")
+@blp.alt_response(404, description="Not served with STORAGE_DRIVER=s3")
 def upload():
     """Store a file with the form of POST /conversations/{id}/images: its `upload.fields`, then `file`.
 
@@ -39,6 +42,16 @@ def upload():
 @blp.route("/<path:key>")
 @blp.doc(security=[])
 @blp.arguments(SignedUrlQuerySchema, location="query")
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="image/*", description="The file")
+@blp.alt_response(200, schema={"type": "string", "format": "binary"}, content_type="application/octet-stream",
+                  success=True, description="A file whose type was not recorded")
+@blp.alt_response(206, schema={"type": "string", "format": "binary"}, content_type="image/*", success=True,
+                  description="The part asked for with Range")
+@blp.alt_response(304, description="Not modified since If-None-Match / If-Modified-Since", success=True)
+@blp.alt_response(403, description="The signature does not match, or the URL has expired")
+@blp.alt_response(404, description="No such file, or not served with STORAGE_DRIVER=s3")
+@blp.alt_response(416, description="The Range asked for lies outside the file")
+@blp.alt_response(503, description="The local store is not configured (MEDIA_SIGNING_KEY)")
 def download(query, key):
     """The file, through a URL from a message's `images[].url` (403 once it has expired)."""
     return _local_store().download(key, query["expires"], query["signature"])
