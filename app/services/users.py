@@ -12,6 +12,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def find_by_username(username):
+    """The user with this username in any letter case, or None."""
     return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
 
 
@@ -35,6 +36,14 @@ def authenticate(username, password):
     user = find_by_username(username)
     if not check_password_hash(user.password_hash if user else _DUMMY_HASH, password) or user is None:
         raise ApiError("invalid username or password", code="invalid_credentials", status=401)
+    return user
+
+
+def user_by_username(username):
+    """The user with this username (any letter case). Raises NotFound if there is none."""
+    user = find_by_username(username)
+    if user is None:
+        raise NotFound("user not found")
     return user
 
 

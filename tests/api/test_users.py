@@ -31,3 +31,29 @@ def test_me_for_a_user_that_no_longer_exists_is_404(client, app):
 
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_a_user_is_found_by_username_in_any_letter_case(client):
+    alice, bob = client.user("alice"), client.user("Bob.Builder")
+
+    response = client.as_user(alice, "get", "/users/by-username/bob.BUILDER")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"id": bob.id, "username": "Bob.Builder", "display_name": "Bob.Builder"}
+
+
+def test_an_unknown_username_is_404(client):
+    alice = client.user("alice")
+
+    response = client.as_user(alice, "get", "/users/by-username/nobody")
+
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_finding_a_user_needs_a_login(client):
+    client.user("alice")
+
+    response = client.get("/users/by-username/alice")
+
+    assert response.status_code == 401

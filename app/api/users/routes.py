@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 from app.api.openapi import produces
 from app.api.users.schemas import PresenceSchema, UserSchema
 from app.auth.tokens import current_user_id
+from app.schemas.users import PublicUserSchema
 from app.services import presence, users
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="Accounts")
@@ -24,3 +25,11 @@ def me():
 def user_presence(user_id):
     """Online, away or offline, for yourself or someone you share a conversation with (404 otherwise)."""
     return presence.visible_presence(current_user_id(), user_id)
+
+
+@blp.route("/by-username/<username>")
+@jwt_required()
+@blp.response(200, PublicUserSchema)
+def by_username(username):
+    """Find someone by username (any letter case), e.g. to start a conversation with them; 404 if none."""
+    return users.user_by_username(username)
