@@ -5,7 +5,7 @@ from flask import Flask
 from socketio import RedisManager
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import api, realtime, redis_client
+from app import api, realtime, redis_client, security_headers, web
 from app import config as settings
 from app import models  # noqa: F401  (tables must be known to Flask-Migrate)
 from app.api.openapi import openapi
@@ -43,6 +43,7 @@ def register_extensions(app):
     limiter.init_app(app)
     cors.init_app(app, origins=app.config["CORS_ORIGINS"] or [], supports_credentials=False)
     openapi.init_app(app)
+    security_headers.init_app(app)
     register_realtime(app)
 
 
@@ -69,6 +70,7 @@ def register_jobs(app):
 
 def register_blueprints(app):
     api.register(app, openapi)
+    web.register(app)
 
 
 def register_commands(app):

@@ -119,7 +119,10 @@ def from_env(env=None):
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/docs/assets/",
         "API_SPEC_OPTIONS": {
-            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+            "components": {"securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                # The browser session of the admin pages (POST /admin/login); app/auth/admin_cookie.py.
+                "adminSession": {"type": "apiKey", "in": "cookie", "name": "admin_session"}}},
             "security": [{"bearerAuth": []}],
             # Relative: the document describes the server that serves it, whatever its public name.
             "servers": [{"url": "/", "description": "The server that serves this document"}],

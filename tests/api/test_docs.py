@@ -12,6 +12,9 @@ def api_paths(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in NOT_API or rule.endpoint.startswith("api-docs.") or rule.rule.startswith("/docs"):
             continue
+        if rule.endpoint.startswith("web_"):  # pages for browsers (app/web), not API
+
+            continue
         paths.add(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
     return paths
 

@@ -1,4 +1,3 @@
-from flask import current_app, request
 from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
 
@@ -6,17 +5,10 @@ from app.api.auth.schemas import LoginSchema, LogoutSchema, RegisterSchema, Toke
 from app.api.openapi import RATE_LIMIT_HEADERS, error_example, headers, link, on_every_response, produces
 from app.api.users.schemas import UserSchema
 from app.auth import tokens
-from app.extensions import limiter
+from app.auth.login_limits import limit_password_attempts
 from app.services import sessions, users
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Registration and tokens")
-
-
-def _login_username():
-    """Rate-limit key: the username being tried, whatever IP it comes from."""
-    body = request.get_json(silent=True)
-    username = body.get("username") if isinstance(body, dict) else None
-    return f"login-user:{str(username or '').lower()[:64]}"
 
 
 @blp.route("/register", methods=["POST"])
@@ -33,8 +25,7 @@ def register(data):
 
 
 @blp.route("/login", methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_USERNAME"], key_func=_login_username)
+@limit_password_attempts
 @blp.arguments(LoginSchema, example={"username": "alice", "password": "correct horse battery"})
 @blp.response(200, TokensSchema)
 @blp.alt_response(401, description="Invalid username or password (the same answer for an unknown username)",
