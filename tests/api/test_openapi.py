@@ -108,3 +108,25 @@ def test_the_login_limit_answers_the_documented_example_with_its_headers(spec, c
         assert set(documented_here) - {"Retry-After"} <= set(answer.headers.keys())
     assert answers[-1].get_json() == documented["content"]["application/json"]["example"]
     assert set(documented["headers"]) <= set(answers[-1].headers.keys())
+
+
+def test_the_dashboard_documents_its_cookie_session_and_the_redirect_a_browser_without_login_gets(spec, client):
+    operation = spec["paths"]["/admin/queues"]["get"]
+
+    response = client.get("/admin/queues", headers={"Accept": "text/html"})
+
+    assert {"adminSession": []} in operation["security"]
+    assert spec["components"]["securitySchemes"]["adminSession"] == {
+        "type": "apiKey", "in": "cookie", "name": "admin_session"}
+    assert response.status_code == 302
+    assert response.mimetype in operation["responses"]["302"]["content"]
+    assert response.headers["Location"].endswith("/admin/login")
+    assert "Location" in operation["responses"]["302"]["headers"]
+
+
+def test_finding_a_user_by_username_links_to_starting_a_conversation_with_them(spec):
+    found = spec["paths"]["/users/by-username/{username}"]["get"]["responses"]["200"]["links"]
+    registered = spec["paths"]["/auth/register"]["post"]["responses"]["201"]["links"]
+
+    assert found["conversations_create"]["requestBody"] == {"participant_ids": ["$response.body#/id"]}
+    assert registered["users_by_username"]["parameters"] == {"username": "$response.body#/username"}

@@ -3,7 +3,7 @@ from flask_jwt_extended import jwt_required, verify_jwt_in_request
 from flask_smorest import Blueprint
 
 from app.api.admin.schemas import JobSchema, QueueOverviewSchema, QueueViewSchema
-from app.api.openapi import produces
+from app.api.openapi import headers, produces
 from app.auth import admin_cookie
 from app.auth.tokens import current_user_id
 from app.errors import ApiError, NotFound
@@ -81,6 +81,13 @@ def _queued_job(user_id, job_id):
 @blp.response(200, QueueOverviewSchema)
 @blp.alt_response(200, schema={"type": "string"}, content_type="text/html", success=True,
                   description="The dashboard page, with Accept: text/html or format=html")
+@blp.alt_response(302, schema={"type": "string"}, content_type="text/html",
+                  description="A browser (Accept: text/html or format=html) with neither a Bearer token nor an "
+                              "admin session is sent to the login form",
+                  headers={"Location": {"description": "/admin/login", "schema": {"type": "string"}}})
+@blp.alt_response(401, description="An invalid, expired or revoked Bearer token; or, to a request for JSON, "
+                                   "neither a token nor an admin session",
+                  headers=headers("WWW-Authenticate"))
 @blp.alt_response(403, description="Admins only")
 @blp.doc(security=[{"bearerAuth": []}, {"adminSession": []}])
 def queues(query):
@@ -100,7 +107,7 @@ def queues(query):
     if not wants_html:
         return overview
     page = render_template("admin/queues.html", overview=overview, session=session,
-                           queued=_queued_job(user_id, request.args.get("queued")))
+                           queued=_queued_job(user_id, query.get("queued")))
     response = html_page(make_response(page), ADMIN_PAGE_POLICY)
     response.headers["Vary"] = "Accept"
     return response

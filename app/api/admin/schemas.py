@@ -20,6 +20,8 @@ class JobSchema(Schema):
 class QueueViewSchema(Schema):
     format = fields.String(validate=validate.OneOf(["json", "html"]), metadata={
         "description": "html: the dashboard page (as with Accept: text/html); json (the default otherwise)"})
+    queued = fields.String(metadata={
+        "description": "The page only: the id of a job a dashboard button just queued, whose state it then shows"})
 
 
 class QueuedTaskSchema(Schema):

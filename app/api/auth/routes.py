@@ -17,7 +17,7 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Registration 
 @blp.response(201, UserSchema)
 @blp.alt_response(409, description="The username is taken (in any letter case)", example=error_example(
     409, details={"fields": {"username": ["already taken"]}}))
-@blp.doc(security=[], **produces(user_id="/id"))
+@blp.doc(security=[], **produces(user_id="/id", username="/username"))
 @blp.doc(**link("conversations_create", [201], body={"participant_ids": ["$response.body#/id"]}))
 def register(data):
     """Create an account."""
