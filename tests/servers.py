@@ -1,5 +1,5 @@
-"""Real Gunicorn processes (ROLE api or realtime) on loopback ports, against the session's
-PostgreSQL and Redis, for the tests that need the production shape."""
+"""Real server processes against the session's PostgreSQL and Redis, for the tests that need the
+production shape: Gunicorn (ROLE api, realtime or dev) on loopback ports, and the Huey consumer."""
 import os
 import signal
 import subprocess
@@ -10,6 +10,7 @@ from pathlib import Path
 import requests
 
 from devstack.net import free_port
+from tests.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,20 +26,30 @@ TEST_SETTINGS = {
 
 
 class Server:
-    """One Gunicorn process (ROLE api or realtime) on a free loopback port."""
+    """One Gunicorn process (ROLE api, realtime or dev) on a free loopback port. Its environment:
+    `env`, then `defaults` (the realtime tests' short TTLs and small limits unless given), then `settings`."""
 
-    def __init__(self, role, env, **settings):
+    def __init__(self, role, env, defaults=TEST_SETTINGS, **settings):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, **env, **TEST_SETTINGS, **settings, "ROLE": role,
-               "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "1"}
+        self.env = {**os.environ, **env, **defaults, **settings, "ROLE": role,
+                    "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "1"}
+        self.process = None
+        self.start()
+
+    def start(self):
         self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                                        cwd=ROOT, env=env, start_new_session=True)
+                                        cwd=ROOT, env=self.env, start_new_session=True)
         try:
             self._wait_ready()
         except BaseException:
             self.stop()
             raise
+
+    def restart(self):
+        """Kill the process, as a crash would, and start a new one on the same port."""
+        self.kill()
+        self.start()
 
     def _wait_ready(self, timeout=30):
         deadline = time.monotonic() + timeout
@@ -67,3 +78,26 @@ class Server:
                 self.kill()
 
 
+
+
+class Consumer:
+    """`huey_consumer tasks.huey` with two worker threads and environment `env`; its output goes to
+    `log_path`."""
+
+    def __init__(self, env, log_path):
+        self.log_path = Path(log_path)
+        huey_consumer = Path(sys.executable).parent / "huey_consumer"
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen([str(huey_consumer), "tasks.huey", "--workers", "2"],
+                                            cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+        wait_until(lambda: "huey consumer started" in self.log_path.read_text().lower() or self.process.poll() is not None,
+                   what="the consumer to start")
+        assert self.process.poll() is None, self.log_path.read_text()
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()

@@ -1,0 +1,146 @@
+// The conversation list as the client knows it: summaries from GET /conversations, participants
+// from GET /conversations/:id (fetched once per conversation), presence and typing from the socket.
+
+const PAGE_SIZE = 50;
+
+export class ConversationStore extends EventTarget {
+  constructor(session) {
+    super();
+    this.session = session;
+    this.items = new Map(); // id -> summary (ConversationSchema)
+    this.participants = new Map(); // id -> [{user, last_read_seq, ...}]
+    this.presence = new Map(); // user id -> "online" | "away" | "offline"
+    this.typing = new Map(); // conversation id -> Set of user ids
+    this.nextCursor = { active: null, archived: null };
+  }
+
+  get me() { return this.session.user.id; }
+
+  /** The first page of active or archived conversations, replacing what was known of that kind. */
+  async load(archived) {
+    const page = await this.session.api("GET", "/conversations", { query: { archived, limit: PAGE_SIZE } });
+    for (const [id, summary] of this.items) {
+      if (summary.archived === archived) this.items.delete(id);
+    }
+    await this._take(page, archived);
+  }
+
+  async loadMore(archived) {
+    const cursor = this.nextCursor[archived ? "archived" : "active"];
+    if (!cursor) return;
+    await this._take(await this.session.api("GET", "/conversations", { query: { archived, limit: PAGE_SIZE, cursor } }), archived);
+  }
+
+  hasMore(archived) { return Boolean(this.nextCursor[archived ? "archived" : "active"]); }
+
+  async _take(page, archived) {
+    for (const summary of page.items) this.items.set(summary.id, summary);
+    this.nextCursor[archived ? "archived" : "active"] = page.next_cursor;
+    await Promise.all(page.items.map((summary) => this._details(summary.id)));
+    this._changed();
+  }
+
+  /** Make sure a conversation is known (one that someone else just started, say). */
+  async ensure(id) {
+    if (!this.items.has(id) || !this.participants.has(id)) await this._details(id, true);
+    return this.items.get(id);
+  }
+
+  async _details(id, refresh = false) {
+    if (this.participants.has(id) && !refresh) return;
+    const detail = await this.session.api("GET", `/conversations/${id}`);
+    const { participants, ...summary } = detail;
+    this.participants.set(id, participants);
+    for (const participant of participants) {
+      if (participant.presence) this.presence.set(participant.user.id, participant.presence.status);
+    }
+    this.items.set(id, { ...this.items.get(id), ...summary });
+    this._changed();
+  }
+
+  /** Conversations of one kind, most recent activity first (as the server orders them). */
+  sorted(archived) {
+    const activity = (c) => c.last_message_at || c.created_at;
+    return [...this.items.values()].filter((c) => c.archived === archived)
+      .sort((a, b) => activity(b).localeCompare(activity(a)) || b.id - a.id);
+  }
+
+  /** The other person of a direct conversation (null for groups or while unknown). */
+  otherUser(id) {
+    const summary = this.items.get(id);
+    if (summary?.kind !== "direct") return null;
+    return (this.participants.get(id) || []).map((p) => p.user).find((user) => user.id !== this.me) || null;
+  }
+
+  /** What to call a conversation: its title, the other person, or the group's members. */
+  name(id) {
+    const summary = this.items.get(id);
+    if (summary?.title) return summary.title;
+    const other = this.otherUser(id);
+    if (other) return other.display_name;
+    const others = (this.participants.get(id) || []).filter((p) => p.user.id !== this.me);
+    return others.map((p) => p.user.display_name).join(", ") || "Conversation";
+  }
+
+  userName(id, userId) {
+    const participant = (this.participants.get(id) || []).find((p) => p.user.id === userId);
+    return participant?.user.display_name || "Someone";
+  }
+
+  /** A message arrived or was sent: it is the newest; it unarchives the conversation (as on the server). */
+  messageArrived(message, { seen }) {
+    const summary = this.items.get(message.conversation_id);
+    if (!summary || message.seq <= (summary.last_message?.seq || 0)) return;
+    summary.last_message = message;
+    summary.last_seq = Math.max(summary.last_seq, message.seq);
+    summary.last_message_at = message.created_at;
+    summary.archived = false;
+    if (message.sender_id !== this.me && !seen && message.seq > summary.last_read_seq) summary.unread_count += 1;
+    this._changed();
+  }
+
+  /** Our read position moved to `seq` (through us marking a message read). */
+  readUpTo(id, seq) {
+    const summary = this.items.get(id);
+    if (!summary || seq <= summary.last_read_seq) return;
+    summary.last_read_seq = seq;
+    summary.unread_count = seq >= summary.last_seq ? 0 : summary.unread_count;
+    this._changed();
+  }
+
+  setArchived(id, archived) {
+    const summary = this.items.get(id);
+    if (summary) summary.archived = archived;
+    this._changed();
+  }
+
+  setPresence(userId, status) {
+    this.presence.set(userId, status);
+    this._changed();
+  }
+
+  setTyping(conversationId, userId, isTyping) {
+    const typing = this.typing.get(conversationId) || new Set();
+    if (isTyping) typing.add(userId);
+    else typing.delete(userId);
+    this.typing.set(conversationId, typing);
+    this.dispatchEvent(new CustomEvent("typing", { detail: { conversationId } }));
+    this._changed();
+  }
+
+  /** Nobody is known to be typing (the connection dropped: the server will tell again). */
+  clearTyping() {
+    const ids = [...this.typing.keys()];
+    this.typing.clear();
+    for (const conversationId of ids) this.dispatchEvent(new CustomEvent("typing", { detail: { conversationId } }));
+    this._changed();
+  }
+
+  typingNames(id) {
+    return [...(this.typing.get(id) || [])].map((userId) => this.userName(id, userId));
+  }
+
+  _changed() {
+    this.dispatchEvent(new Event("change"));
+  }
+}

@@ -1,0 +1,114 @@
+// The Socket.IO connection to /messaging (docs/websocket.md), through the vendored socket.io-client
+// (vendor/socket.io.min.js, loaded before the modules: it defines the global `io`).
+
+const ACK_TIMEOUT_MS = 10_000;
+const HEARTBEAT_MS = 25_000;
+
+/** Events from the server that the app listens to (docs/websocket.md, Server → client events). */
+export const SERVER_EVENTS = ["message_received", "message_sent", "message_read", "message_delivered",
+  "message_deleted", "user_typing", "user_online", "user_offline"];
+
+export class Realtime extends EventTarget {
+  /** `session` gives the token at every (re)connection, so a reconnect uses the newest one. */
+  constructor(session) {
+    super();
+    this.session = session;
+    this.socket = null;
+    this.heartbeat = null;
+  }
+
+  get connected() { return Boolean(this.socket?.connected); }
+
+  open() {
+    const socket = window.io("/messaging", {
+      auth: (callback) => callback({ token: this.session.accessToken }),
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 3_000,
+    });
+    this.socket = socket;
+    socket.on("connect", () => {
+      this._startHeartbeat();
+      this._tell("status", { connected: true });
+    });
+    socket.on("disconnect", (reason) => {
+      clearInterval(this.heartbeat);
+      this._tell("status", { connected: false, reason });
+      // A server-side disconnect is not retried by socket.io-client: session_ended says why.
+    });
+    socket.on("connect_error", (error) => this._refused(error));
+    socket.on("session_ended", (data) => this._sessionEnded(data?.reason));
+    for (const name of SERVER_EVENTS) socket.on(name, (data) => this._tell(name, data));
+    document.addEventListener("visibilitychange", this._onVisibility);
+  }
+
+  close() {
+    clearInterval(this.heartbeat);
+    document.removeEventListener("visibilitychange", this._onVisibility);
+    this.socket?.disconnect();
+    this.socket = null;
+  }
+
+  /** Emit with an acknowledgement: resolves to `data` of {"ok": true, "data"}, rejects with
+   * {code, message, details} for {"ok": false, "error"} and {code: "timeout"} without an answer. */
+  call(event, payload) {
+    return new Promise((resolve, reject) => {
+      if (!this.connected) {
+        reject({ code: "disconnected", message: "not connected" });
+        return;
+      }
+      this.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (timedOut, ack) => {
+        if (timedOut) reject({ code: "timeout", message: "no answer from the server" });
+        else if (ack?.ok) resolve(ack.data);
+        else reject(ack?.error || { code: "internal_error", message: "unexpected answer" });
+      });
+    });
+  }
+
+  /** Emit and forget (typing signals, delivery acknowledgements): nothing to do if it is lost. */
+  send(event, payload) {
+    if (this.connected) this.socket.emit(event, payload);
+  }
+
+  _tell(name, detail) {
+    this.dispatchEvent(new CustomEvent(name, { detail }));
+  }
+
+  async _refused(error) {
+    if (this.socket?.active) return; // a transport failure: socket.io-client retries by itself
+    // Refused by the server: retry with a fresh token, or after a pause if a dependency was down.
+    const socket = this.socket;
+    if (error?.data?.code === "unauthorized") {
+      try {
+        await this.session.refresh();
+      } catch {
+        return; // the session has ended: the app shows the login form
+      }
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+    if (this.socket === socket) socket.connect();
+  }
+
+  async _sessionEnded(reason) {
+    if (reason === "token_expired") {
+      try {
+        await this.session.freshToken();
+        this.socket?.connect();
+      } catch { /* the session has ended */ }
+    } else if (this.session.loggedIn && !this.session.loggingOut) {
+      this.session.end("This session was logged out (in another tab?): log in again.");
+    }
+  }
+
+  _startHeartbeat() {
+    clearInterval(this.heartbeat);
+    this._beat();
+    this.heartbeat = setInterval(() => this._beat(), HEARTBEAT_MS);
+  }
+
+  _beat() {
+    this.send("heartbeat", { status: document.visibilityState === "visible" ? "online" : "away" });
+  }
+
+  _onVisibility = () => this._beat();
+}
