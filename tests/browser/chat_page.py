@@ -28,12 +28,17 @@ class ChatPage:
 
     def reset(self):
         """A fresh tab state: logged out, desktop width, console emptied."""
+        self.leave()
         self.driver.set_window_size(1280, 800)
-        self.driver.get(self.base_url + "/")
-        self.driver.execute_script("sessionStorage.clear()")
         self.driver.get(self.base_url + "/")
         self.wait_visible("#login-view")
         self.driver.get_log("browser")
+
+    def leave(self):
+        """Close the client (and its socket) and forget its session, from a page of the same origin
+        that runs no client: the client never starts again with an old session."""
+        self.driver.get(self.base_url + "/health")
+        self.driver.execute_script("sessionStorage.clear()")
 
     def reload(self):
         self.driver.refresh()

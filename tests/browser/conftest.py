@@ -58,8 +58,11 @@ def drivers(launch_browser):
 
 @pytest.fixture
 def pages(drivers, web_server):
-    """Two chat pages (two browsers, two people) at the web client, logged out, with empty consoles."""
+    """Two chat pages (two browsers, two people) at the web client, logged out, with empty consoles.
+    Afterwards both leave the page, so nothing they do overlaps the next test's clean database."""
     pages = [ChatPage(driver, web_server.url) for driver in drivers]
     for page in pages:
         page.reset()
-    return pages
+    yield pages
+    for page in pages:
+        page.leave()

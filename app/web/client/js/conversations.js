@@ -99,12 +99,13 @@ export class ConversationStore extends EventTarget {
     this._changed();
   }
 
-  /** Our read position moved to `seq` (through us marking a message read). */
+  /** We read up to `seq`, the newest message from others (a timeline holds everything up to the
+   * newest message): nothing is unread any more. */
   readUpTo(id, seq) {
     const summary = this.items.get(id);
     if (!summary || seq <= summary.last_read_seq) return;
     summary.last_read_seq = seq;
-    summary.unread_count = seq >= summary.last_seq ? 0 : summary.unread_count;
+    summary.unread_count = 0;
     this._changed();
   }
 

@@ -9,7 +9,7 @@ export const SERVER_EVENTS = ["message_received", "message_sent", "message_read"
   "message_deleted", "user_typing", "user_online", "user_offline"];
 
 export class Realtime extends EventTarget {
-  /** `session` gives the token at every (re)connection, so a reconnect uses the newest one. */
+  /** `session` gives the token at every (re)connection, so a reconnect uses a fresh one. */
   constructor(session) {
     super();
     this.session = session;
@@ -21,7 +21,9 @@ export class Realtime extends EventTarget {
 
   open() {
     const socket = window.io("/messaging", {
-      auth: (callback) => callback({ token: this.session.accessToken }),
+      // Asked at every (re)connection attempt: a token about to expire is refreshed first.
+      auth: (callback) => this.session.freshToken()
+        .then((token) => callback({ token }), () => callback({ token: this.session.accessToken })),
       reconnectionDelay: 500,
       reconnectionDelayMax: 3_000,
     });

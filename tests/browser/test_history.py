@@ -1,0 +1,36 @@
+"""The conversation list and a long history: order, unread counts, previews, scrolling back, search."""
+from selenium.webdriver.common.by import By
+
+
+def test_the_list_shows_recent_first_with_unread_counts_then_history_scrolls_back_and_search_jumps(client, pages):
+    alice_page, _ = pages
+    alice, bob, carol = client.user("alice"), client.user("bob"), client.user("carol")
+    client.send(carol, client.conversation(alice, carol), "an older conversation")
+    with_bob = client.conversation(alice, bob)
+    client.send(bob, with_bob, "the deploy server is down")
+    for seq in range(2, 131):
+        client.send(bob if seq % 2 else alice, with_bob, f"message {seq}")
+
+    alice_page.log_in("alice")
+    assert alice_page.conversation_row("carol") and alice_page.conversation_names() == ["bob", "carol"]
+    bob_row = alice_page.conversation_row("bob")
+    assert bob_row.find_element(By.CSS_SELECTOR, ".unread").get_attribute("textContent") == "65 unread"
+    assert bob_row.find_element(By.CSS_SELECTOR, ".preview").text == "You: message 130"
+    alice_page.open_conversation("bob")
+    assert [row["seq"] for row in alice_page.messages()] == list(range(81, 131))
+    alice_page.find("#load-older").click()
+    alice_page.wait(lambda: alice_page.messages()[0]["seq"] == 31, "the previous page")
+    alice_page.wait(lambda: not alice_page.conversation_row("bob").find_elements(By.CSS_SELECTOR, ".unread"),
+                    "bob's unread count to clear")
+
+    alice_page.find("#search-input").send_keys("deploy\n")
+    hit = alice_page.wait(lambda: alice_page.find_all("#search-results .search-result"), "a search hit")
+    snippet = alice_page.script("return document.querySelector('#search-results .preview').innerHTML")
+    assert snippet.startswith("bob: ") and "<mark>deploy</mark> server is down" in snippet
+    hit[0].find_element(By.CSS_SELECTOR, "button").click()
+
+    jumped = alice_page.wait(lambda: alice_page.find_all("#message-list .jumped"), "the message to be highlighted")
+    assert jumped[0].get_attribute("data-seq") == "1"
+    assert alice_page.script("return document.activeElement.dataset.seq") == "1"
+    assert [row["seq"] for row in alice_page.messages()] == list(range(1, 131))
+    assert alice_page.console_errors() == []
