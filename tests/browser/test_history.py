@@ -1,8 +1,9 @@
-"""The conversation list and a long history: order, unread counts, previews, scrolling back, search."""
+"""The conversation list and a long history: order, unread counts, previews, scrolling back, search,
+archiving."""
 from selenium.webdriver.common.by import By
 
 
-def test_the_list_shows_recent_first_with_unread_counts_then_history_scrolls_back_and_search_jumps(client, pages):
+def test_list_order_unread_counts_scroll_back_search_jump_and_archive(client, pages):
     alice_page, _ = pages
     alice, bob, carol = client.user("alice"), client.user("bob"), client.user("carol")
     client.send(carol, client.conversation(alice, carol), "an older conversation")
@@ -33,4 +34,12 @@ def test_the_list_shows_recent_first_with_unread_counts_then_history_scrolls_bac
     assert jumped[0].get_attribute("data-seq") == "1"
     assert alice_page.script("return document.activeElement.dataset.seq") == "1"
     assert [row["seq"] for row in alice_page.messages()] == list(range(1, 131))
+
+    alice_page.find("#search-close").click()
+    alice_page.open_conversation("carol")
+    alice_page.find("#archive-toggle").click()
+    alice_page.wait(lambda: alice_page.conversation_names() == ["bob"], "carol's conversation to leave the list")
+    alice_page.find("#show-archived").click()
+    alice_page.wait(lambda: alice_page.conversation_names() == ["carol"], "the archived conversations")
+    assert alice_page.text("#archive-toggle") == "Unarchive"
     assert alice_page.console_errors() == []

@@ -37,6 +37,7 @@ def test_at_phone_width_the_keyboard_alone_starts_a_conversation_sends_and_logs_
     phone.wait(lambda: phone.script("return document.activeElement.id") == "composer-input", "the composer")
     assert not phone.visible("#sidebar") and no_sideways_scrolling(phone)
     keys(phone, "Hi from my phone", Keys.ENTER)
+    phone.wait_for_message("Hi from my phone", state="delivered")  # Bob's browser has it, unopened
     bob_page.open_conversation("alice")
     bob_page.wait_for_message("Hi from my phone", sender="alice")
     phone.wait_for_message("Hi from my phone", state="read")
