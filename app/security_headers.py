@@ -30,7 +30,7 @@ def client_page_policy():
     store = _image_store_origins()
     return "; ".join([
         "default-src 'none'", "script-src 'self'", "style-src 'self'",
-        " ".join(["img-src 'self' blob:", *store]), " ".join(["connect-src 'self'", *store]),
+        " ".join(["img-src 'self'", *store]), " ".join(["connect-src 'self'", *store]),
         "form-action 'none'", "base-uri 'none'", "frame-ancestors 'none'"])
 
 

@@ -51,7 +51,7 @@ def test_the_policy_lets_the_page_reach_the_image_store_and_nothing_else(client,
 
     policy = client.get("/").headers["Content-Security-Policy"]
 
-    assert f"img-src 'self' blob: {store};" in policy
+    assert f"img-src 'self' {store};" in policy
     assert f"connect-src 'self' {store};" in policy
 
 

@@ -3,6 +3,8 @@
 
 const ACK_TIMEOUT_MS = 10_000;
 const HEARTBEAT_MS = 25_000;
+const RETRY_REFUSED_MS = 1_000; // after the server refused our token (once refreshed)
+const RETRY_UNAVAILABLE_MS = 2_000; // after the server said a dependency is down
 
 /** Events from the server that the app listens to (docs/websocket.md, Server → client events). */
 export const SERVER_EVENTS = ["message_received", "message_sent", "message_read", "message_delivered",
@@ -35,19 +37,23 @@ export class Realtime extends EventTarget {
     socket.on("disconnect", (reason) => {
       clearInterval(this.heartbeat);
       this._tell("status", { connected: false, reason });
-      // A server-side disconnect is not retried by socket.io-client: session_ended says why.
+      // The server ends a connection whose token expired (session_ended says so first), and
+      // socket.io-client does not retry a server-side disconnect: connect again with a fresh token.
+      if (reason === "io server disconnect" && this.session.loggedIn && !this.session.loggingOut) this._reconnect(0);
     });
-    socket.on("connect_error", (error) => this._refused(error));
-    socket.on("session_ended", (data) => this._sessionEnded(data?.reason));
+    socket.on("connect_error", (error) => {
+      if (socket.active) return; // a transport failure: socket.io-client retries by itself
+      // Refused by the server: a token it does not accept (refreshed first), or a dependency down.
+      const refused = error?.data?.code === "unauthorized";
+      this._reconnect(refused ? RETRY_REFUSED_MS : RETRY_UNAVAILABLE_MS, refused);
+    });
+    socket.on("session_ended", (data) => {
+      if (data?.reason !== "token_expired" && this.session.loggedIn && !this.session.loggingOut) {
+        this.session.end("This session was logged out (in another tab?): log in again.");
+      }
+    });
     for (const name of SERVER_EVENTS) socket.on(name, (data) => this._tell(name, data));
-    document.addEventListener("visibilitychange", this._onVisibility);
-  }
-
-  close() {
-    clearInterval(this.heartbeat);
-    document.removeEventListener("visibilitychange", this._onVisibility);
-    this.socket?.disconnect();
-    this.socket = null;
+    document.addEventListener("visibilitychange", () => this._beat());
   }
 
   /** Emit with an acknowledgement: resolves to `data` of {"ok": true, "data"}, rejects with
@@ -75,31 +81,17 @@ export class Realtime extends EventTarget {
     this.dispatchEvent(new CustomEvent(name, { detail }));
   }
 
-  async _refused(error) {
-    if (this.socket?.active) return; // a transport failure: socket.io-client retries by itself
-    // Refused by the server: retry with a fresh token, or after a pause if a dependency was down.
+  /** Connect again after `delayMs`, with a token refreshed first if it is about to expire (or, with
+   * `forceRefresh`, because the server refused it). */
+  async _reconnect(delayMs, forceRefresh = false) {
     const socket = this.socket;
-    if (error?.data?.code === "unauthorized") {
-      try {
-        await this.session.refresh();
-      } catch {
-        return; // the session has ended: the app shows the login form
-      }
-    } else {
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    try {
+      await (forceRefresh ? this.session.refresh() : this.session.freshToken());
+    } catch (error) {
+      if (!this.session.loggedIn) return; // the session has ended: the app shows the login form
     }
-    if (this.socket === socket) socket.connect();
-  }
-
-  async _sessionEnded(reason) {
-    if (reason === "token_expired") {
-      try {
-        await this.session.freshToken();
-        this.socket?.connect();
-      } catch { /* the session has ended */ }
-    } else if (this.session.loggedIn && !this.session.loggingOut) {
-      this.session.end("This session was logged out (in another tab?): log in again.");
-    }
+    if (this.socket === socket && !socket.connected) socket.connect();
   }
 
   _startHeartbeat() {
@@ -111,6 +103,4 @@ export class Realtime extends EventTarget {
   _beat() {
     this.send("heartbeat", { status: document.visibilityState === "visible" ? "online" : "away" });
   }
-
-  _onVisibility = () => this._beat();
 }
