@@ -18,6 +18,7 @@ export class ChatApp {
     this.outbox = new Outbox(this.realtime);
     this.timelines = new Map(); // conversation id -> Timeline, for every conversation opened
     this.renewedImages = new Set(); // message ids whose image URLs were fetched again
+    this.connectedBefore = false;
     this.list = new ConversationList(this.store);
     this.pane = new ConversationPane(this.store, this.outbox);
     this.composer = new Composer(session, this.realtime);
@@ -155,6 +156,8 @@ export class ChatApp {
       }
     }
     await this.list.load();
+    if (this.connectedBefore) await this.store.refreshPresence();
+    this.connectedBefore = true;
     if (this.pane.conversationId !== null) {
       this._join(this.pane.conversationId);
       this._markRead();

@@ -46,6 +46,13 @@ export class ConversationStore extends EventTarget {
     return this.items.get(id);
   }
 
+  /** Ask again for the presence of the people in direct conversations: it may have changed while
+   * the connection was down (the server sends only changes). */
+  async refreshPresence() {
+    const direct = [...this.items.values()].filter((summary) => summary.kind === "direct");
+    await Promise.all(direct.map((summary) => this._details(summary.id, true)));
+  }
+
   async _details(id, refresh = false) {
     if (this.participants.has(id) && !refresh) return;
     const detail = await this.session.api("GET", `/conversations/${id}`);
