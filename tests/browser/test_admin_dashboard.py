@@ -1,18 +1,13 @@
 """An admin opens the queue dashboard in a browser, logs in, and runs a nightly job from it; a real
 Huey consumer runs the job."""
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, update
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from app.extensions import db
-from app.models import Conversation
-from tests.helpers import PASSWORD
-from tests.processes import Consumer
-from tests.tasks.conftest import make_admin
+from tests.helpers import PASSWORD, idle_for
+from tests.servers import Consumer
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +18,9 @@ def consumer(stack):
     process.stop()
 
 
-def test_an_admin_logs_in_to_the_dashboard_and_runs_the_archive_job(client, app, pages, web_server, consumer):
+def test_an_admin_logs_in_to_the_dashboard_and_runs_the_archive_job(client, app, admin, pages, web_server, consumer):
     page, _ = pages
-    root = make_admin(app, client.user("root"))
-    forgotten = client.conversation(root, client.user("alice"))
-    with app.app_context():  # created 100 days ago, no message since: the job archives it
-        db.session.execute(update(Conversation).where(Conversation.id == forgotten)
-                           .values(created_at=func.now() - timedelta(days=100)))
-        db.session.commit()
+    idle_for(app, [client.conversation(admin, client.user("alice"))], days=100)  # the job archives it
 
     page.driver.get(web_server.url + "/admin/queues")
     page.wait_visible("#username").send_keys("root")
