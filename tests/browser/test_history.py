@@ -13,7 +13,7 @@ def test_list_order_unread_counts_scroll_back_search_jump_and_archive(client, pa
         client.send(bob if seq % 2 else alice, with_bob, f"message {seq}")
 
     alice_page.log_in("alice")
-    assert alice_page.conversation_row("carol") and alice_page.conversation_names() == ["bob", "carol"]
+    alice_page.wait(lambda: alice_page.conversation_names() == ["bob", "carol"], "both conversations, newest first")
     bob_row = alice_page.conversation_row("bob")
     assert bob_row.find_element(By.CSS_SELECTOR, ".unread").get_attribute("textContent") == "65 unread"
     assert bob_row.find_element(By.CSS_SELECTOR, ".preview").text == "You: message 130"

@@ -65,10 +65,11 @@ export class ConversationStore extends EventTarget {
     this._changed();
   }
 
-  /** Conversations of one kind, most recent activity first (as the server orders them). */
+  /** Conversations of one kind, most recent activity first (as the server orders them); only those
+   * whose participants are known, so that each is listed under its name from the start. */
   sorted(archived) {
     const activity = (c) => c.last_message_at || c.created_at;
-    return [...this.items.values()].filter((c) => c.archived === archived)
+    return [...this.items.values()].filter((c) => c.archived === archived && this.participants.has(c.id))
       .sort((a, b) => activity(b).localeCompare(activity(a)) || b.id - a.id);
   }
 
