@@ -9,15 +9,27 @@ from app import api, realtime, redis_client, security_headers, web
 from app import config as settings
 from app import models  # noqa: F401  (tables must be known to Flask-Migrate)
 from app.api.openapi import openapi
+from app.api.parser import JsonProvider
 from app.auth import tokens
 from app.cli import users_cli
 from app.errors import register_errorhandlers
 from app.extensions import cors, db, jwt, limiter, migrate, socketio
+from app.ids import IdConverter
+
+
+class MessagingApp(Flask):
+    def make_default_options_response(self):
+        """OPTIONS on a route: 204 with Allow (and CORS headers on a preflight), no body to label text/html."""
+        response = super().make_default_options_response()
+        response.status_code = 204
+        del response.headers["Content-Type"]
+        return response
 
 
 def create_app(overrides=None):
     """Build the app from environment settings; `overrides` (a mapping) wins over them."""
-    app = Flask(__name__)
+    app = MessagingApp(__name__)
+    app.json = JsonProvider(app)
     app.config.update(settings.from_env())
     if overrides:
         app.config.update(overrides)
@@ -69,6 +81,7 @@ def register_jobs(app):
 
 
 def register_blueprints(app):
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     api.register(app, openapi)
     web.register(app)
 

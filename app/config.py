@@ -1,6 +1,9 @@
 """Settings from the environment (12-factor). `.env.example` documents every variable.
 
-Required settings have no default: `Config.from_env()` raises when they are missing.
+Required settings have no default: `from_env()` raises MissingSetting when one is missing, and
+SettingError when any setting is malformed: one line naming the variable, what is wrong with its
+value and an example of a good one (wsgi.py and `make run` stop with that line); InvalidSetting
+is the malformed kind.
 `DATABASE_URL` and `REDIS_URL` are required by the app itself; `make run` and the
 test suite fill them in with embedded servers when they are unset (see devstack/).
 """
@@ -8,42 +11,110 @@ import hashlib
 import hmac
 import os
 from datetime import timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from limits import parse_many
 
 
-class MissingSetting(RuntimeError):
+class SettingError(RuntimeError):
+    """A setting is missing or malformed. The message is one line: the variable, what is wrong
+    with its value, and an example of a good one. Start-up stops with it (wsgi.py, devstack)."""
+
+
+class MissingSetting(SettingError):
     """A required environment variable is not set."""
 
 
-class InvalidSetting(RuntimeError):
+class InvalidSetting(SettingError):
     """An environment variable has a value the service cannot use."""
 
 
-def _required(env, name):
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+JWT_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512")
+JWT_SECRET_MIN_LENGTH = 32
+
+
+def _get(env, name):
+    """The variable's value, or None when it is unset or empty (`NAME=` in .env means "default")."""
     value = env.get(name)
-    if not value:
+    return value.strip() if value and value.strip() else None
+
+
+def _required(env, name):
+    value = _get(env, name)
+    if value is None:
         raise MissingSetting(f"environment variable {name} is required")
     return value
 
 
-def _int(env, name, default):
-    return int(env.get(name, default))
+def _invalid(name, value, problem, example):
+    return InvalidSetting(f"{name}={value!r}: {problem}; e.g. {name}={example}")
+
+
+def _int(env, name, default, minimum=1, unit=""):
+    return _number(env, name, default, int, f"not a whole number{unit}", minimum, f"must be at least {minimum}")
 
 
 def _float(env, name, default):
-    return float(env.get(name, default))
+    """Seconds, more than 0."""
+    return _number(env, name, default, float, "not a number of seconds", 1e-9, "must be more than 0")
+
+
+def _number(env, name, default, convert, problem, minimum, too_small):
+    value = _get(env, name)
+    if value is None:
+        return default
+    try:
+        number = convert(value)
+    except ValueError:
+        raise _invalid(name, value, problem, default)
+    if not number >= minimum:  # also refuses nan
+        raise _invalid(name, value, too_small, default)
+    return number
 
 
 def _bool(env, name, default):
-    return env.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+    value = _get(env, name)
+    if value is None:
+        return default
+    if value.lower() not in _TRUE | _FALSE:
+        raise _invalid(name, value, "not true or false", str(default).lower())
+    return value.lower() in _TRUE
+
+
+def _choice(env, name, default, choices):
+    value = (_get(env, name) or default).upper()
+    if value not in choices:
+        raise _invalid(name, value, f"must be one of {', '.join(choices)}", default)
+    return value
+
+
+def _rate_limit(env, name, default):
+    """A flask-limiter limit ("30 per minute", "10/15 minutes")."""
+    value = _get(env, name) or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise _invalid(name, value, "not a rate limit", repr(default))
+    return value
+
+
+def _url(env, name, schemes, example):
+    value = _required(env, name)
+    if not value.startswith(tuple(f"{scheme}://" for scheme in schemes)):
+        # The value may hold a password: only its scheme is named.
+        raise InvalidSetting(f"{name}: must be a {', '.join(scheme + '://' for scheme in schemes)} URL, "
+                           f"not {value.split(':', 1)[0]!r}; e.g. {name}={example}")
+    return value
 
 
 def _list(env, name, default=""):
-    return [item.strip() for item in env.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in (_get(env, name) or default).split(",") if item.strip()]
 
 
 def _jwt_settings(env):
-    algorithm = env.get("JWT_ALGORITHM", "HS256")
+    algorithm = _choice(env, "JWT_ALGORITHM", "HS256", JWT_ALGORITHMS)
     settings = {
         "JWT_ALGORITHM": algorithm,
         "JWT_DECODE_ALGORITHMS": [algorithm],
@@ -53,7 +124,7 @@ def _jwt_settings(env):
         "JWT_ERROR_MESSAGE_KEY": "message",
     }
     if algorithm.startswith("HS"):
-        settings["JWT_SECRET_KEY"] = _required(env, "JWT_SECRET_KEY")
+        settings["JWT_SECRET_KEY"] = _jwt_secret(env)
     else:
         # An external identity provider may sign tokens: the public key verifies them,
         # and the private key (optional) lets this service issue its own.
@@ -66,48 +137,67 @@ def _jwt_settings(env):
     return settings
 
 
+def _jwt_secret(env):
+    secret = _required(env, "JWT_SECRET_KEY")
+    if len(secret) < JWT_SECRET_MIN_LENGTH:  # the value itself is never echoed
+        raise InvalidSetting(f"JWT_SECRET_KEY: {len(secret)} characters, at least {JWT_SECRET_MIN_LENGTH} random "
+                           f"ones are needed; e.g. JWT_SECRET_KEY=$(python3 -c 'import secrets; "
+                           f"print(secrets.token_hex(32))')")
+    return secret
+
+
 def from_env(env=None):
     """Build the Flask config mapping from environment variables."""
     env = os.environ if env is None else env
     prefix = env.get("REDIS_KEY_PREFIX", "msg:")
     config = {
-        "SQLALCHEMY_DATABASE_URI": _psycopg2_url(_required(env, "DATABASE_URL")),
+        "SQLALCHEMY_DATABASE_URI": _psycopg2_url(_url(env, "DATABASE_URL", ("postgresql", "postgres"),
+                                                      "postgresql://user:password@localhost:5432/messaging")),
         "SQLALCHEMY_ENGINE_OPTIONS": {
             # pre_ping lets the pool drop connections that died with a PostgreSQL restart.
             "pool_pre_ping": True,
+            # A failed statement's error (and the engine's log at INFO) leaves out its parameters:
+            # they are message text, search terms, password hashes.
+            "hide_parameters": True,
             "pool_size": _int(env, "DATABASE_POOL_SIZE", 10),
-            "max_overflow": _int(env, "DATABASE_MAX_OVERFLOW", 10),
+            "max_overflow": _int(env, "DATABASE_MAX_OVERFLOW", 10, minimum=0),
             "pool_timeout": _int(env, "DATABASE_POOL_TIMEOUT", 10),
             "connect_args": {
                 "connect_timeout": _int(env, "DATABASE_CONNECT_TIMEOUT", 5),
                 "options": f"-c statement_timeout={_int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15000)}",
             },
         },
-        "REDIS_URL": _required(env, "REDIS_URL"),
+        "REDIS_URL": _url(env, "REDIS_URL", ("redis", "rediss", "unix"), "redis://localhost:6379/0"),
+        # Redis connections per process (a blocking pool: callers wait for a free one).
+        "REDIS_POOL_SIZE": _int(env, "REDIS_POOL_SIZE", 50),
         "REDIS_KEY_PREFIX": prefix,
-        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        "LOG_LEVEL": _choice(env, "LOG_LEVEL", "INFO", LOG_LEVELS),
         "CORS_ORIGINS": _list(env, "CORS_ORIGINS"),
         # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-For
         # entries are trusted for the client address (per-IP login limits, logs). 0: none.
-        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0, minimum=0),
         "MESSAGE_MAX_LENGTH": _int(env, "MESSAGE_MAX_LENGTH", 4000),
-        "SEND_RATE_LIMIT": _int(env, "SEND_RATE_LIMIT", 100),
-        "SEND_RATE_WINDOW_SECONDS": _int(env, "SEND_RATE_WINDOW_SECONDS", 3600),
+        "SEND_RATE_LIMIT": _int(env, "SEND_RATE_LIMIT", 100,
+                                unit=" of messages (per SEND_RATE_WINDOW_SECONDS, a separate setting)"),
+        "SEND_RATE_WINDOW_SECONDS": _int(env, "SEND_RATE_WINDOW_SECONDS", 3600, unit=" of seconds"),
         "MAX_GROUP_SIZE": _int(env, "MAX_GROUP_SIZE", 500),
         # Realtime tier (Socket.IO): see docs/websocket.md.
         "TYPING_TTL_SECONDS": _float(env, "TYPING_TTL_SECONDS", 10),
         "TYPING_MAX_GROUP_SIZE": _int(env, "TYPING_MAX_GROUP_SIZE", 50),
         "PRESENCE_TTL_SECONDS": _float(env, "PRESENCE_TTL_SECONDS", 30),
         "PRESENCE_IDLE_SECONDS": _float(env, "PRESENCE_IDLE_SECONDS", 300),
-        "LOGIN_RATE_LIMIT_PER_IP": env.get("LOGIN_RATE_LIMIT_PER_IP", "30 per minute"),
-        "LOGIN_RATE_LIMIT_PER_USERNAME": env.get("LOGIN_RATE_LIMIT_PER_USERNAME", "10 per 15 minutes"),
+        # Events one Socket.IO connection may send in any one second (app/realtime/budget.py).
+        "SOCKET_EVENTS_PER_SECOND": _int(env, "SOCKET_EVENTS_PER_SECOND", 20),
+        "LOGIN_RATE_LIMIT_PER_IP": _rate_limit(env, "LOGIN_RATE_LIMIT_PER_IP", "30 per minute"),
+        "LOGIN_RATE_LIMIT_PER_USERNAME": _rate_limit(env, "LOGIN_RATE_LIMIT_PER_USERNAME", "10 per 15 minutes"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 256 * 1024),
-        # flask-limiter: shared Redis storage, headers on, per-process memory if Redis is down.
+        # flask-limiter: shared Redis storage, per-process memory if Redis is down. Its headers are
+        # off (it would add Retry-After to successful logins): app/api/auth/routes.py adds them.
         "RATELIMIT_STORAGE_URI": _limiter_storage_uri(_required(env, "REDIS_URL")),
         # The `limits` storage puts its own prefix first ("LIMITS:" by default): make it ours,
         # so the login counters live under REDIS_KEY_PREFIX like every other key.
         "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"{prefix}limiter"},
-        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
         # OpenAPI document and Swagger UI (served from a local copy: no CDN).
@@ -142,20 +232,28 @@ def huey_settings(env=None):
 
 
 def _jobs_settings(env):
-    timezone = env.get("JOBS_TIMEZONE", "UTC")
-    ZoneInfo(timezone)  # fail at start-up, not at 02:00, on a misspelt zone
+    timezone = _get(env, "JOBS_TIMEZONE") or "UTC"
+    try:
+        ZoneInfo(timezone)  # fail at start-up, not at 02:00, on a misspelt zone
+    except (ValueError, ZoneInfoNotFoundError):
+        raise _invalid("JOBS_TIMEZONE", timezone, "not an IANA time zone", "Europe/Berlin")
     return {
-        "ARCHIVE_AFTER_DAYS": _int(env, "ARCHIVE_AFTER_DAYS", 90),
+        "ARCHIVE_AFTER_DAYS": _int(env, "ARCHIVE_AFTER_DAYS", 90, unit=" of days"),
         # The zone in which the daily jobs' wall-clock times (02:00, 03:00) are read.
         "JOBS_TIMEZONE": timezone,
     }
 
 
 def _push_settings(env):
+    private_key, public_key = _get(env, "VAPID_PRIVATE_KEY") or "", _get(env, "VAPID_PUBLIC_KEY") or ""
+    if bool(private_key) != bool(public_key):
+        missing = "VAPID_PUBLIC_KEY" if private_key else "VAPID_PRIVATE_KEY"
+        raise InvalidSetting(f"{missing}: required with the other VAPID key (both set: push on; neither: push off); "
+                           f"e.g. the pair `npx web-push generate-vapid-keys` prints")
     return {
         # Web Push is off unless both keys are set (base64url, as web-push tools print them).
-        "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY", ""),
-        "VAPID_PUBLIC_KEY": env.get("VAPID_PUBLIC_KEY", ""),
+        "VAPID_PRIVATE_KEY": private_key,
+        "VAPID_PUBLIC_KEY": public_key,
         "VAPID_SUBJECT": env.get("VAPID_SUBJECT", "mailto:admin@localhost"),
         # Messages to one user in one conversation within this window become one notification.
         "PUSH_COALESCE_SECONDS": _int(env, "PUSH_COALESCE_SECONDS", 10),
@@ -172,7 +270,7 @@ def _storage_settings(env):
     bucket = env.get("S3_BUCKET_PHOTOS", "")
     driver = env.get("STORAGE_DRIVER") or ("s3" if bucket else "local")
     if driver not in ("local", "s3"):
-        raise InvalidSetting(f"STORAGE_DRIVER must be local or s3, not {driver!r}")
+        raise _invalid("STORAGE_DRIVER", driver, "must be local or s3", "local")
     if driver == "s3" and not bucket:
         raise MissingSetting("environment variable S3_BUCKET_PHOTOS is required with STORAGE_DRIVER=s3")
     return {

@@ -1,16 +1,30 @@
 """One error type for the domain and one JSON error body for every failure.
 
 Body: {"error": {"code": "<machine code>", "message": "<human text>", "details": {...}?}}
-The Socket.IO acknowledgement uses the same {"code", "message"} pair.
+The Socket.IO acknowledgement carries the same object: {"ok": false, "error": {...}}.
+`error_body` builds that object, for every door (REST, Socket.IO, the server's own errors).
 """
 import logging
 
+import marshmallow
 import redis
 import sqlalchemy.exc
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 log = logging.getLogger(__name__)
+
+DATABASE_ERRORS = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def error_body(code, message, details=None):
+    """The error object: {"code", "message", "details"?}; `details` only when there is something in it."""
+    body = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return body
 
 
 class ApiError(Exception):
@@ -28,10 +42,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def to_dict(self):
-        body = {"code": self.code, "message": self.message}
-        if self.details:
-            body["details"] = self.details
-        return body
+        return error_body(self.code, self.message, self.details)
 
 
 class NotFound(ApiError):
@@ -55,6 +66,15 @@ class ValidationFailed(ApiError):
         super().__init__(f"{field}: {message}", details={"fields": {field: [message]}})
 
 
+class InvalidFields(ApiError):
+    """Input that a schema refused; `fields` maps each field to its messages."""
+
+    status, code = 422, "validation_error"
+
+    def __init__(self, fields):
+        super().__init__("invalid fields: " + ", ".join(sorted(fields)), details={"fields": fields})
+
+
 class RateLimited(ApiError):
     status, code = 429, "rate_limited"
 
@@ -63,19 +83,43 @@ class ServiceUnavailable(ApiError):
     status, code = 503, "service_unavailable"
 
 
+class InternalError(ApiError):
+    """A bug. The caller learns nothing more; the log has the traceback."""
+
+    status, code = 500, "internal_error"
+
+    def __init__(self):
+        super().__init__("internal server error")
+
+
+def as_api_error(exc):
+    """What the caller is told about `exc`, whichever door it came through.
+
+    Schema errors name the fields; PostgreSQL or Redis being unreachable is a 503 to retry shortly;
+    anything unexpected is an InternalError (the caller logs it).
+    """
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, marshmallow.ValidationError):
+        return InvalidFields(exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages})
+    for errors, name in ((DATABASE_ERRORS, "database"), (REDIS_ERRORS, "redis")):
+        if isinstance(exc, errors):
+            log.warning("%s unavailable: %s", name, exc.__class__.__name__)
+            return ServiceUnavailable(f"{name} unavailable, retry shortly", headers={"Retry-After": "1"})
+    return InternalError()
+
+
 def error_response(status, code, message, details=None, headers=None):
-    body = {"code": code, "message": message}
-    if details:
-        body["details"] = details
-    response = jsonify(error=body)
+    response = jsonify(error=error_body(code, message, details))
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
 
 
-def _http_code(exc):
-    return (exc.name or "error").lower().replace(" ", "_")
+def status_code_name(status):
+    """The error code of an HTTP status without one of ours: 413 -> "request_entity_too_large"."""
+    return HTTP_STATUS_CODES.get(status, "error").lower().replace(" ", "_")
 
 
 def handle_api_error(exc):
@@ -91,41 +135,28 @@ def handle_http_exception(exc):
         fields = {}
         for location_errors in messages.values():
             fields.update(location_errors if isinstance(location_errors, dict) else {"_schema": location_errors})
-        code = "validation_error" if exc.code == 422 else "bad_request"
         if set(fields) == {"_schema"}:  # e.g. a body that is not JSON at all
+            code = "validation_error" if exc.code == 422 else "bad_request"
             return error_response(exc.code, code, " ".join(fields["_schema"]))
-        names = ", ".join(sorted(fields))
-        return error_response(exc.code, code, f"invalid fields: {names}", {"fields": fields})
-    headers = dict(exc.get_response().headers) if exc.code in (405, 429) else {}
-    headers.pop("Content-Type", None)
-    headers.pop("Content-Length", None)
-    # flask-limiter's 429 (login attempts) carries the same code as the sending limit's.
-    code = "rate_limited" if exc.code == 429 else _http_code(exc)
+        return handle_api_error(InvalidFields(fields))  # webargs names fields only for 422s
+    # flask-limiter's 429 (login attempts) has the sending limit's code; its headers: api/auth/routes.py.
+    code = "rate_limited" if exc.code == 429 else status_code_name(exc.code)
+    headers = {"Allow": exc.get_response().headers["Allow"]} if exc.code == 405 else {}
     return error_response(exc.code, code, exc.description or exc.name, headers=headers)
 
 
-def handle_database_down(exc):
-    log.warning("database unavailable: %s", exc.__class__.__name__)
-    return error_response(503, "service_unavailable", "database unavailable, retry shortly",
-                          headers={"Retry-After": "1"})
-
-
-def handle_redis_down(exc):
-    log.warning("redis unavailable: %s", exc.__class__.__name__)
-    return error_response(503, "service_unavailable", "redis unavailable, retry shortly",
-                          headers={"Retry-After": "1"})
+def handle_dependency_down(exc):
+    return handle_api_error(as_api_error(exc))
 
 
 def handle_unexpected(exc):
     log.exception("unhandled error")
-    return error_response(500, "internal_error", "internal server error")
+    return handle_api_error(InternalError())
 
 
 def register_errorhandlers(app):
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(sqlalchemy.exc.OperationalError, handle_database_down)
-    app.register_error_handler(sqlalchemy.exc.InterfaceError, handle_database_down)
-    app.register_error_handler(redis.exceptions.ConnectionError, handle_redis_down)
-    app.register_error_handler(redis.exceptions.TimeoutError, handle_redis_down)
+    for dependency_error in DATABASE_ERRORS + REDIS_ERRORS:
+        app.register_error_handler(dependency_error, handle_dependency_down)
     app.register_error_handler(Exception, handle_unexpected)

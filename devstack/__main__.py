@@ -34,6 +34,7 @@ def main():
     env.setdefault("MEDIA_ROOT", str(VAR / "media"))
     env, services = ensure_services(VAR, env)
     try:
+        _check_settings(env)
         python = shutil.which("python", path=str(Path(sys.executable).parent)) or sys.executable
         subprocess.run([python, "-m", "flask", "db", "upgrade"], env=env, check=True, cwd=ROOT)
     except BaseException:
@@ -52,6 +53,16 @@ def main():
         stop_all(services)
 
     raise SystemExit(run(commands, env, on_exit=stop_services, cwd=ROOT))
+
+
+def _check_settings(env):
+    """Stop with one line naming a bad setting, before anything starts with it (app/config.py checks them all)."""
+    from app.config import SettingError, from_env
+
+    try:
+        from_env(env)
+    except SettingError as exc:
+        raise SystemExit(f"configuration error: {exc}")
 
 
 # What `make flask` needs to reach the services of a running `make run`.

@@ -21,6 +21,7 @@ from app.redis_client import get_redis
 
 _names = itertools.count(1)
 PASSWORD = "correct horse battery"
+WAIT = 10  # seconds any expected event (or answer of a real server) may take before a test fails
 
 
 def empty_state(app):
@@ -99,9 +100,10 @@ class ApiClient:
     def __getattr__(self, name):  # get/post/patch/... go straight to the test client
         return getattr(self.http, name)
 
-    def user(self, username=None, password=PASSWORD):
+    def user(self, username=None, password=PASSWORD, display_name=None):
         username = username or f"user{next(_names)}"
-        created = self.http.post("/auth/register", json={"username": username, "password": password})
+        extra = {"display_name": display_name} if display_name is not None else {}
+        created = self.http.post("/auth/register", json={"username": username, "password": password, **extra})
         assert created.status_code == 201, created.get_json()
         tokens = self.http.post("/auth/login", json={"username": username, "password": password}).get_json()
         return User(created.get_json()["id"], username, tokens["access_token"], tokens["refresh_token"])
@@ -253,3 +255,12 @@ def online(app, user):
         beater.join()
         with app.app_context():
             presence.disconnected(user.id, f"sid-{user.id}", still_here=False)
+
+
+def embedded_service(stack, name):
+    """The session's embedded "postgres" or "redis" (to restart it); skips the test for an external server."""
+    service = stack["embedded"].get(name)
+    if service is None:
+        pytest.skip(f"{name} is an external server (TEST_{'DATABASE' if name == 'postgres' else 'REDIS'}_URL); "
+                    "only the embedded one can be restarted by the tests")
+    return service

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.config import MissingSetting, from_env
+from app.config import MissingSetting, SettingError, from_env
 
 BASE = {"DATABASE_URL": "postgresql://u:p@db:5432/messaging", "REDIS_URL": "redis://cache:6379/0",
         "JWT_SECRET_KEY": "s" * 64}
@@ -64,3 +64,45 @@ def test_issuer_and_audience_apply_to_issued_and_accepted_tokens():
 
     assert config["JWT_ENCODE_ISSUER"] == config["JWT_DECODE_ISSUER"] == "https://idp.example"
     assert config["JWT_ENCODE_AUDIENCE"] == config["JWT_DECODE_AUDIENCE"] == "messaging"
+
+
+@pytest.mark.parametrize("name, value, problem, example", [
+    ("SEND_RATE_LIMIT", "100/hour", "not a whole number", "SEND_RATE_LIMIT=100"),
+    ("SEND_RATE_WINDOW_SECONDS", "0", "must be at least 1", "SEND_RATE_WINDOW_SECONDS=3600"),
+    ("PUSH_ALLOW_HTTP_ENDPOINTS", "ture", "not true or false", "PUSH_ALLOW_HTTP_ENDPOINTS=false"),
+    ("TYPING_TTL_SECONDS", "ten", "not a number of seconds", "TYPING_TTL_SECONDS=10"),
+    ("LOGIN_RATE_LIMIT_PER_IP", "lots", "not a rate limit", "LOGIN_RATE_LIMIT_PER_IP='30 per minute'"),
+    ("LOG_LEVEL", "verbose", "must be one of DEBUG", "LOG_LEVEL=INFO"),
+    ("JWT_ALGORITHM", "none", "must be one of HS256", "JWT_ALGORITHM=HS256"),
+    ("JOBS_TIMEZONE", "Mars/Olympus", "not an IANA time zone", "JOBS_TIMEZONE=Europe/Berlin"),
+    ("REDIS_URL", "localhost:6379", "must be a redis://, rediss://, unix:// URL", "REDIS_URL=redis://"),
+    ("VAPID_PRIVATE_KEY", "only-one-of-the-pair", "VAPID_PUBLIC_KEY: required with the other", "e.g."),
+])
+def test_a_bad_setting_is_one_line_naming_it_its_problem_and_a_good_value(name, value, problem, example):
+    with pytest.raises(SettingError) as refused:
+        from_env({**BASE, name: value})
+
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith(name) or message.startswith("VAPID_PUBLIC_KEY")
+    assert problem in message and example in message
+
+
+def test_a_short_jwt_secret_is_refused_without_echoing_it():
+    with pytest.raises(SettingError) as refused:
+        from_env({**BASE, "JWT_SECRET_KEY": "short"})
+
+    assert str(refused.value).startswith("JWT_SECRET_KEY: 5 characters, at least 32")
+    assert "short" not in str(refused.value)
+
+
+def test_a_url_setting_is_refused_without_echoing_its_password():
+    with pytest.raises(SettingError) as refused:
+        from_env({**BASE, "DATABASE_URL": "mysql://admin:hunter2@db/messaging"})
+
+    assert "hunter2" not in str(refused.value)
+    assert str(refused.value).startswith("DATABASE_URL: must be a postgresql://, postgres:// URL")
+
+
+def test_an_empty_setting_means_its_default():
+    assert from_env({**BASE, "SEND_RATE_LIMIT": "", "PUSH_ALLOW_HTTP_ENDPOINTS": " "})["SEND_RATE_LIMIT"] == 100

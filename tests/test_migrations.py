@@ -73,3 +73,21 @@ def test_search_text_is_generated_from_content(scratch_app):
             "SELECT count(*) FROM messages WHERE search_text @@ to_tsquery('english', 'run')")).scalar()
 
     assert matches == 1
+
+
+def test_names_stored_before_the_text_rule_are_rewritten_by_it(scratch_app):
+    upgrade(revision="0002")
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (username, display_name, password_hash) VALUES "
+                                "('eve', '<img src=x onerror=alert(1)>Eve & co', 'x'), ('bare', '<b></b>', 'x'), "
+                                "('plain', 'Plain Jane', 'x')"))
+        connection.execute(text("INSERT INTO conversations (kind, title) VALUES ('group', '<svg/onload=alert(1)>Trip'), "
+                                "('group', NULL)"))
+
+    upgrade()
+
+    with db.engine.connect() as connection:
+        names = connection.execute(text("SELECT username, display_name FROM users ORDER BY id")).all()
+        titles = connection.execute(text("SELECT title FROM conversations ORDER BY id")).scalars().all()
+    assert names == [("eve", "Eve &amp; co"), ("bare", "bare"), ("plain", "Plain Jane")]
+    assert titles == ["Trip", None]

@@ -77,7 +77,9 @@ class ErrorStatus:
 
 
 ERRORS = {
-    400: ErrorStatus("The body is not valid JSON", "bad_request", "Invalid JSON body."),
+    400: ErrorStatus("The body is not JSON the service can read: malformed, not UTF-8, nested too deeply, or a "
+                     "number with too many digits (`message` says which)", "bad_request",
+                     "invalid JSON body: Expecting property name enclosed in double quotes at position 1"),
     401: ErrorStatus("Missing, invalid, expired or revoked access token", "unauthorized", "token has been revoked",
                      headers=("WWW-Authenticate",)),
     403: ErrorStatus("Not allowed for you", Forbidden.code, "only the sender may delete a message"),
@@ -88,7 +90,8 @@ ERRORS = {
                      "The data value transmitted exceeds the capacity limit."),
     416: ErrorStatus("The Range asked for lies outside the file", "requested_range_not_satisfiable",
                      "The server cannot provide the requested range."),
-    422: ErrorStatus("A field or query parameter breaks a rule; `details.fields` names each one",
+    422: ErrorStatus("A field or query parameter breaks a rule, or holds a string that is not Unicode text (a lone "
+                     "surrogate); `details.fields` names each one",
                      ValidationFailed.code, "invalid fields: limit", {"fields": {"limit": [
                          "Must be greater than or equal to 1 and less than or equal to 100."]}}),
     429: ErrorStatus("Rate limit reached: retry after Retry-After seconds", RateLimited.code,

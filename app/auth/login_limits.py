@@ -1,13 +1,19 @@
 """Limits on password attempts, shared by every door that checks a password (POST /auth/login and
 the admin dashboard's login form): attempts through either count against the same two counters."""
 from flask import current_app, request
+from werkzeug.exceptions import HTTPException
 
 from app.extensions import limiter
 
 
 def _attempted_username():
     """Rate-limit key: the username being tried (JSON body or form), whatever IP it comes from."""
-    source = request.get_json(silent=True) if request.is_json else request.form
+    try:
+        source = request.get_json(silent=True) if request.is_json else request.form
+    except HTTPException:
+        # A body over MAX_REQUEST_BYTES: the view answers 413. Raised here, flask-limiter would take
+        # it for its storage failing and fall back to per-process counters.
+        source = None
     username = source.get("username") if hasattr(source, "get") else None
     return f"login-user:{str(username or '').lower()[:64]}"
 

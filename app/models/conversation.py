@@ -8,7 +8,8 @@ class Conversation(db.Model):
 
     id = db.Column(db.BigInteger, db.Identity(), primary_key=True)
     kind = db.Column(db.String(10), nullable=False)
-    title = db.Column(db.String(120))
+    # At most 120 characters as read (services.conversations); stored with `&` as `&amp;`: 5 times that.
+    title = db.Column(db.String(600))
     created_by = db.Column(db.BigInteger, db.ForeignKey("users.id", ondelete="SET NULL"))
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, server_default=func.now())
     last_message_at = db.Column(db.DateTime(timezone=True))

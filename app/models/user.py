@@ -8,7 +8,8 @@ class User(db.Model):
 
     id = db.Column(db.BigInteger, db.Identity(), primary_key=True)
     username = db.Column(db.String(32), nullable=False)
-    display_name = db.Column(db.String(64), nullable=False)
+    # At most 64 characters as read (services.users); stored with `&` as `&amp;`, so up to 5 times that.
+    display_name = db.Column(db.String(320), nullable=False)
     password_hash = db.Column(db.String(255), nullable=False)
     is_admin = db.Column(db.Boolean, nullable=False, server_default=db.false())
     # Whether push notifications may show the sender and message text; if not, they only say

@@ -2,23 +2,20 @@
 validate alike and a field added there (with its service argument) works here unchanged."""
 from marshmallow import Schema, fields, validate
 
+from app.ids import Id
 from app.schemas.messages import SendMessageSchema
 
 
-def _id(**kwargs):
-    return fields.Integer(required=True, strict=True, validate=validate.Range(min=1), **kwargs)
-
-
 class SocketSendMessageSchema(SendMessageSchema):
-    conversation_id = _id()
+    conversation_id = Id(required=True)
 
 
 class ConversationRefSchema(Schema):
-    conversation_id = _id()
+    conversation_id = Id(required=True)
 
 
 class MessageRefSchema(Schema):
-    message_id = _id()
+    message_id = Id(required=True)
 
 
 class HeartbeatSchema(Schema):

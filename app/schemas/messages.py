@@ -4,26 +4,21 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
 from app import storage
+from app.ids import Id
 from app.schemas.users import PublicUserSchema
 
 
 class SendMessageSchema(Schema):
     content = fields.String(metadata={
-        "description": "1-4000 characters after trimming. HTML is stripped and `<`, `>`, `&` are "
-                       "stored and returned as entities, so content is safe to render as HTML. "
-                       "Optional when image_ids is given (a message may be images only)."})
-    image_ids = fields.List(fields.Integer(strict=True), metadata={
+        "description": "1-4000 characters (MESSAGE_MAX_LENGTH) once trimmed and HTML is removed, counted "
+                       "as a reader sees them. `<`, `>`, `&` are stored and returned as entities, so "
+                       "content is safe to render as HTML. Optional when image_ids is given."})
+    image_ids = fields.List(Id(), metadata={
         "description": "Images from POST /conversations/{id}/images, uploaded by you to this "
                        "conversation and not yet attached (at most MESSAGE_MAX_IMAGES, default 10)."})
     client_message_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$"), metadata={
         "description": "Your id for this message (1-64 of A-Z a-z 0-9 _ . : -). Retrying with the same "
                        "id returns the original message instead of a duplicate."})
-
-    @validates("content")
-    def _length(self, value, **kwargs):
-        limit = current_app.config["MESSAGE_MAX_LENGTH"]
-        if len(value.strip()) > limit:
-            raise ValidationError(f"must be 1-{limit} characters after trimming")
 
     @validates("image_ids")
     def _image_count(self, value, **kwargs):

@@ -9,7 +9,10 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Conversation, Message, Participant, User
+from app.services.content import user_text
 from app.services.pagination import decode_cursor, encode_cursor
+
+TITLE_MAX_LENGTH = 120
 
 
 def conversation_for(user_id, conversation_id):
@@ -31,6 +34,17 @@ def participation(user_id, conversation_id):
     return participant
 
 
+def last_seqs(user_ids):
+    """{user_id: {conversation_id: last_seq}} over every conversation each user takes part in."""
+    found = {user_id: {} for user_id in user_ids}
+    rows = db.session.execute(select(Participant.user_id, Conversation.id, Conversation.last_seq)
+                              .join(Conversation, Conversation.id == Participant.conversation_id)
+                              .where(Participant.user_id.in_(user_ids)))
+    for user_id, conversation_id, last_seq in rows:
+        found[user_id][conversation_id] = last_seq
+    return found
+
+
 def participant_ids(conversation_id):
     return list(db.session.scalars(select(Participant.user_id).where(Participant.conversation_id == conversation_id)))
 
@@ -39,9 +53,11 @@ def create_conversation(creator_id, other_ids, title=None):
     """A direct conversation (one other participant, no title) or a group.
 
     Returns (conversation, created). A direct conversation between two users exists once:
-    asking again returns the existing one with created=False.
-    Raises ValidationFailed if a participant does not exist or the group is too large.
+    asking again returns the existing one with created=False. `title` follows services.content's rule.
+    Raises ValidationFailed if a participant does not exist, the group is too large or the title breaks the rule.
     """
+    if title is not None:
+        title = user_text("title", title, TITLE_MAX_LENGTH)
     others = sorted(set(other_ids) - {creator_id})
     if not others:
         raise ValidationFailed("participant_ids", "name at least one user other than yourself")

@@ -1,6 +1,7 @@
 """Sending, reading and paging messages. REST and Socket.IO both come through here."""
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import and_, func, select, text, update
 
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -9,7 +10,7 @@ from app.models import Message, Participant, User
 from app.services import content as content_rules
 from app.services import events, images
 from app.services.conversations import conversation_for
-from app.services.send_limits import release_send_slot, take_send_slot
+from app.services.send_limits import take_send_slot
 
 
 @dataclass
@@ -57,11 +58,12 @@ def send_message(sender_id, conversation_id, content, client_message_id=None, im
     against the sending limit. With images, the text may be empty: the images are checked and
     locked (images.attachable_images) and attached in the same transaction as the insert, so
     either the message is stored with all of them or nothing is attached.
-    Raises NotFound (not a participant), ValidationFailed (no text and no images, or a bad
-    image: field image_ids), Conflict (client_message_id already used in another conversation),
-    RateLimited, ServiceUnavailable (S3 unreachable while checking images).
+    Raises NotFound (not a participant), ValidationFailed (no text and no images, content too long
+    as read (services.content), or a bad image: field image_ids), Conflict (client_message_id already
+    used in another conversation), RateLimited, ServiceUnavailable (S3 unreachable while checking images).
     """
-    text_ = content_rules.sanitize(content or "")
+    text_ = content_rules.user_text("content", content or "", current_app.config["MESSAGE_MAX_LENGTH"],
+                                    required=False)
     if not text_ and not image_ids:
         raise ValidationFailed("content", "must contain text once HTML is removed, unless image_ids is given")
     try:
@@ -82,14 +84,12 @@ def send_message(sender_id, conversation_id, content, client_message_id=None, im
         if row.id is None:  # a retry: this client_message_id is stored already
             db.session.rollback()
             return SendResult(_original(sender_id, client_message_id, conversation_id), created=False)
-        quota = take_send_slot(sender_id)  # after the insert, so a retry never counts
-        try:
-            for image in attached:
-                image.message_id = row.id
-            db.session.commit()
-        except BaseException:
-            release_send_slot(sender_id)  # nothing was stored
-            raise
+        # After the insert, so a retry never counts; before the commit, so concurrent sends never
+        # exceed the limit. (A commit that then fails, PostgreSQL lost mid-send, keeps its slot.)
+        quota = take_send_slot(sender_id)
+        for image in attached:
+            image.message_id = row.id
+        db.session.commit()
     except BaseException:
         db.session.rollback()  # undoes the seq bump and releases row locks
         raise

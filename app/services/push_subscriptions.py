@@ -47,11 +47,15 @@ def check_subscription(endpoint, p256dh, auth):
     Endpoints must be https URLs on a public host (the worker POSTs to them); plain http and local
     hosts only with PUSH_ALLOW_HTTP_ENDPOINTS, for local stand-ins of a push service.
     """
-    parts = urlsplit(endpoint)
     local_allowed = current_app.config["PUSH_ALLOW_HTTP_ENDPOINTS"]
-    if parts.scheme not in ({"https", "http"} if local_allowed else {"https"}) or not parts.hostname:
+    try:
+        parts = urlsplit(endpoint)
+        hostname = parts.hostname
+    except ValueError:  # e.g. "https://[zz/x": an IPv6 literal that is not one
+        hostname = None
+    if not hostname or parts.scheme not in ({"https", "http"} if local_allowed else {"https"}):
         raise ValidationFailed("endpoint", "must be an https URL of a push service")
-    if not local_allowed and _is_internal_host(parts.hostname):
+    if not local_allowed and _is_internal_host(hostname):
         raise ValidationFailed("endpoint", "must be a public push service")
     _b64url_bytes("keys.p256dh", p256dh, 65, prefix=b"\x04")
     _b64url_bytes("keys.auth", auth, 16)

@@ -52,6 +52,8 @@ def parse_query(q):
             day = _parse_day(name, value)
             if name == "before":
                 parsed.before = datetime.combine(day, time.min, timezone.utc)
+            elif day == date.max:
+                raise ValidationFailed("q", f"after:{value} leaves no day to search")
             else:
                 parsed.after = datetime.combine(day + timedelta(days=1), time.min, timezone.utc)
     parsed.text = " ".join(words).strip()

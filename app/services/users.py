@@ -6,6 +6,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.errors import ApiError, Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.models import User
+from app.services.content import user_text
+
+DISPLAY_NAME_MAX_LENGTH = 64
 
 # Compared against when the username is unknown, so a failed login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -17,10 +20,15 @@ def find_by_username(username):
 
 
 def register_user(username, password, display_name=None, is_admin=False):
-    """Create an account. Raises Conflict if the username is taken (in any letter case)."""
+    """Create an account; `display_name` (default: the username) follows services.content's rule.
+
+    Raises ValidationFailed (display_name), Conflict if the username is taken (in any letter case).
+    """
+    display_name = username if display_name is None else user_text("display_name", display_name,
+                                                                    DISPLAY_NAME_MAX_LENGTH)
     if find_by_username(username):
         raise Conflict("username is already taken", details={"fields": {"username": ["already taken"]}})
-    user = User(username=username, display_name=display_name or username,
+    user = User(username=username, display_name=display_name,
                 password_hash=generate_password_hash(password), is_admin=is_admin)
     db.session.add(user)
     try:

@@ -124,6 +124,16 @@ def test_login_is_rate_limited_per_ip(client, monkeypatch, app):
     assert other_ip.status_code == 401
 
 
+def test_a_successful_login_carries_no_retry_after(client):
+    client.post("/auth/register", json={"username": "judy", "password": PASSWORD})
+
+    response = login(client, "judy", PASSWORD, ip="10.0.0.3")
+
+    assert response.status_code == 200
+    assert "Retry-After" not in response.headers
+    assert int(response.headers["X-RateLimit-Remaining"]) > 0
+
+
 def test_behind_a_trusted_proxy_the_login_limit_counts_the_forwarded_client_address(make_app):
     proxied = ApiClient(make_app({"TRUSTED_PROXIES": 1, "LOGIN_RATE_LIMIT_PER_IP": "2 per minute"}).test_client())
 

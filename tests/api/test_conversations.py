@@ -97,6 +97,39 @@ def test_group_larger_than_the_limit_is_rejected(client, app, monkeypatch):
     assert "participant_ids" in response.get_json()["error"]["details"]["fields"]
 
 
+def test_a_title_follows_the_text_rule_wherever_participants_see_it(client):
+    alice, bob = client.user("alice"), client.user("bob")
+
+    created = create(client, alice, [bob.id], title="<svg/onload=alert(1)>Trip & co")
+    shown = [created.get_json()["title"], listing(client, bob)["items"][0]["title"],
+             client.as_user(bob, "get", f"/conversations/{created.get_json()['id']}").get_json()["title"]]
+
+    assert shown == ["Trip &amp; co"] * 3
+
+
+def test_a_title_is_measured_as_read(client):
+    alice, bob = client.user("alice"), client.user("bob")
+
+    within = create(client, alice, [bob.id], title="<i>" + "&" * 120 + "</i>")
+    only_markup = create(client, alice, [bob.id], title="<svg/onload=alert(1)>")
+
+    assert within.status_code == 201 and within.get_json()["title"] == "&amp;" * 120
+    assert only_markup.status_code == 422 and "title" in only_markup.get_json()["error"]["details"]["fields"]
+
+
+def test_the_group_size_limit_is_max_group_size_whatever_the_list_length(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_GROUP_SIZE", 3)
+    alice, bob, carol = client.user("alice"), client.user("bob"), client.user("carol")
+
+    repeated = create(client, alice, [bob.id, carol.id] * 600, title="Repeats")
+    too_many = create(client, alice, list(range(1, 1002)), title="Crowd")
+
+    assert repeated.status_code == 201
+    assert too_many.status_code == 422
+    assert too_many.get_json()["error"]["details"]["fields"] == {
+        "participant_ids": ["a conversation has at most 3 participants"]}
+
+
 @pytest.mark.parametrize("body, field", [
     ({}, "participant_ids"),
     ({"participant_ids": []}, "participant_ids"),

@@ -1,4 +1,4 @@
-import pytest
+from tests.helpers import embedded_service
 
 NOTHING_LISTENS = "redis://127.0.0.1:1/0"
 
@@ -51,16 +51,8 @@ def test_requests_needing_an_unreachable_redis_get_a_json_503(client, make_app):
     assert response.headers["Retry-After"] == "1"
 
 
-def embedded(stack, name):
-    service = stack["embedded"].get(name)
-    if service is None:
-        pytest.skip(f"{name} is an external server (TEST_{'DATABASE' if name == 'postgres' else 'REDIS'}_URL); "
-                    "only the embedded one can be restarted by the tests")
-    return service
-
-
 def test_service_recovers_after_postgres_restarts(client, stack):
-    postgres = embedded(stack, "postgres")
+    postgres = embedded_service(stack, "postgres")
     alice, bob = client.user("alice"), client.user("bob")
     conversation = client.conversation(alice, bob)
     client.send(alice, conversation, "before the restart")
@@ -75,7 +67,7 @@ def test_service_recovers_after_postgres_restarts(client, stack):
 
 
 def test_service_recovers_after_redis_restarts(client, stack):
-    redis_server = embedded(stack, "redis")
+    redis_server = embedded_service(stack, "redis")
     alice, bob = client.user("alice"), client.user("bob")
     conversation = client.conversation(alice, bob)
 

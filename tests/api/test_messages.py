@@ -1,4 +1,5 @@
 import threading
+import time
 
 import pytest
 
@@ -58,6 +59,20 @@ def test_send_accepts_exactly_the_maximum_length_after_trimming(client, pair):
 
     assert response.status_code == 201
     assert len(response.get_json()["content"]) == 4000
+
+
+def test_content_length_is_counted_as_read_not_as_typed_or_stored(client, pair):
+    alice, _, conversation = pair
+
+    markup_around = post(client, alice, conversation, content="<b>" + "x" * 4000 + "</b>")
+    entities = post(client, alice, conversation, content="&" * 4000)
+    one_too_many = post(client, alice, conversation, content="<b>" + "&" * 4001 + "</b>")
+
+    assert markup_around.status_code == 201 and markup_around.get_json()["content"] == "x" * 4000
+    assert entities.status_code == 201 and entities.get_json()["content"] == "&amp;" * 4000
+    assert one_too_many.status_code == 422
+    assert one_too_many.get_json()["error"]["details"]["fields"] == {
+        "content": ["must be at most 4000 characters once HTML is removed"]}
 
 
 @pytest.mark.parametrize("content", ["", "   \n\t ", "x" * 4001])
@@ -441,11 +456,11 @@ def test_sending_past_the_limit_gets_429_with_retry_after(client, pair, app, mon
 
 def test_refused_attempts_do_not_count(client, pair, app, monkeypatch):
     monkeypatch.setitem(app.config, "SEND_RATE_LIMIT", 1)
+    monkeypatch.setitem(app.config, "SEND_RATE_WINDOW_SECONDS", 1)
     alice, _, conversation = pair
     post(client, alice, conversation, content="one")
-    for _ in range(3):
-        post(client, alice, conversation, content="refused")
-    monkeypatch.setitem(app.config, "SEND_RATE_LIMIT", 2)
+    refusals = [post(client, alice, conversation, content="refused") for _ in range(3)]
+    time.sleep(int(refusals[-1].headers["Retry-After"]))  # the first send has left the window
 
     assert post(client, alice, conversation, content="fits now").status_code == 201
 

@@ -140,3 +140,13 @@ def test_previews_are_on_by_default_and_can_be_turned_off(client):
 
     assert response.status_code == 200
     assert client.as_user(alice, "get", "/push/settings").get_json() == {"previews": False}
+
+
+@pytest.mark.parametrize("endpoint", ["https://[zz/x", "https://[::1", "not a url", "https://"])
+def test_an_endpoint_that_is_not_a_url_is_rejected_naming_it(client, endpoint):
+    alice = client.user("alice")
+
+    response = client.as_user(alice, "post", "/push/subscriptions", json=browser_subscription(endpoint))
+
+    assert response.status_code == 422
+    assert "endpoint" in response.get_json()["error"]["details"]["fields"]

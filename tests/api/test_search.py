@@ -202,14 +202,23 @@ def test_has_image_keeps_messages_with_an_attached_image(client, pair, app):
     assert contents(body) == ["photo of the cat"]
 
 
-@pytest.mark.parametrize("q", ["has:video", "before:2026-13-01", "after:yesterday", "   "])
-def test_bad_filter_or_empty_query_is_rejected_naming_q(client, pair, q):
+@pytest.mark.parametrize("q", ["has:video", "before:2026-13-01", "after:yesterday", "   ", "after:9999-12-31"])
+@pytest.mark.parametrize("in_conversation", [True, False], ids=["one_conversation", "all_conversations"])
+def test_bad_filter_or_empty_query_is_rejected_naming_q(client, pair, q, in_conversation):
     alice, _, conversation = pair
 
-    response = search(client, alice, q, conversation)
+    response = search(client, alice, q, conversation if in_conversation else None)
 
     assert response.status_code == 422
     assert "q" in response.get_json()["error"]["details"]["fields"]
+
+
+def test_the_earliest_and_latest_days_are_valid_filters(client, pair):
+    alice, bob, conversation = pair
+    client.send(bob, conversation, "timeless")
+
+    assert contents(hits(client, alice, "timeless before:9999-12-31")) == ["timeless"]
+    assert contents(hits(client, alice, "timeless after:0001-01-01")) == ["timeless"]
 
 
 @pytest.mark.parametrize("params, field", [({"q": ""}, "q"), ({"q": "x" * 501}, "q"), ({"q": "a", "limit": 0}, "limit"),

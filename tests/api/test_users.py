@@ -57,3 +57,40 @@ def test_finding_a_user_needs_a_login(client):
     response = client.get("/users/by-username/alice")
 
     assert response.status_code == 401
+
+
+HOSTILE_NAME = '<img src=x onerror=alert(1)>Eve & "co"'
+INERT_NAME = 'Eve &amp; "co"'  # docs/api.md, "Text that users choose"
+
+
+def test_a_display_name_follows_the_text_rule_wherever_others_see_it(client):
+    eve = client.user("eve", display_name=HOSTILE_NAME)
+    bob = client.user("bob")
+    conversation = client.conversation(eve, bob)
+    sent = client.send(eve, conversation, "hello there")
+
+    shown = [
+        client.as_user(eve, "get", "/users/me").get_json()["display_name"],
+        sent["sender"]["display_name"],
+        client.as_user(bob, "get", f"/conversations/{conversation}/messages").get_json()["items"][0]["sender"][
+            "display_name"],
+        client.as_user(bob, "get", "/messages/search", query_string={"q": "hello"}).get_json()["items"][0][
+            "message"]["sender"]["display_name"],
+        next(p["user"]["display_name"] for p in client.as_user(bob, "get", f"/conversations/{conversation}")
+             .get_json()["participants"] if p["user"]["id"] == eve.id),
+    ]
+
+    assert shown == [INERT_NAME] * len(shown)
+
+
+def test_a_display_name_is_measured_as_read(client):
+    within = client.post("/auth/register", json={"username": "amp", "password": "long enough",
+                                                  "display_name": "<b>" + "&" * 64 + "</b>"})
+    over = client.post("/auth/register", json={"username": "long", "password": "long enough",
+                                                "display_name": "x" * 65})
+    empty = client.post("/auth/register", json={"username": "bare", "password": "long enough",
+                                                 "display_name": "<b> </b>"})
+
+    assert within.status_code == 201 and within.get_json()["display_name"] == "&amp;" * 64
+    assert over.status_code == 422 and "display_name" in over.get_json()["error"]["details"]["fields"]
+    assert empty.status_code == 422 and "display_name" in empty.get_json()["error"]["details"]["fields"]

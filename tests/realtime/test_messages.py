@@ -144,3 +144,15 @@ def test_a_deleted_message_is_announced_to_every_participant(api, connect):
     for socket in (on_bobs_phone, on_alices_laptop):
         deleted = socket.wait_for("message_deleted")["message"]
         assert (deleted["id"], deleted["deleted"], deleted["content"], deleted["images"]) == (message["id"], True, "", [])
+
+
+def test_a_display_name_with_markup_reaches_the_other_participants_inert(api, connect):
+    eve, bob = api.user(display_name="<img src=x onerror=alert(1)>Eve & co"), api.user()
+    conversation_id = api.conversation(eve, bob)
+    bob_socket, eve_socket = connect(bob, "rt2"), connect(eve, "rt1")
+
+    eve_socket.call("send_message", {"conversation_id": conversation_id, "content": "hi"})
+
+    received, sent = bob_socket.wait_for("message_received"), eve_socket.wait_for("message_sent")
+    assert received["message"]["sender"]["display_name"] == "Eve &amp; co"
+    assert sent["message"]["sender"]["display_name"] == "Eve &amp; co"

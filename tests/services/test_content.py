@@ -1,6 +1,7 @@
 import pytest
 
-from app.services.content import sanitize
+from app.errors import ValidationFailed
+from app.services.content import sanitize, user_text
 
 
 @pytest.mark.parametrize("raw, stored", [
@@ -27,3 +28,23 @@ def test_text_that_skips_bleach_comes_out_as_bleach_would_return_it():
     text = "a" + "b".join(plain) + "z"
 
     assert sanitize(text) == _bleach(text).strip()
+
+
+def test_user_text_counts_characters_as_read():
+    assert user_text("content", "<p>" + "&" * 10 + "</p>", 10) == "&amp;" * 10
+    assert user_text("content", "&copy;" * 10, 10) == "&copy;" * 10
+
+
+@pytest.mark.parametrize("value, message", [
+    ("x" * 11, "must be at most 10 characters once HTML is removed"),
+    ("<b></b>", "must contain text once HTML is removed"),
+])
+def test_user_text_refuses_naming_the_field(value, message):
+    with pytest.raises(ValidationFailed) as refused:
+        user_text("title", value, 10)
+
+    assert refused.value.details == {"fields": {"title": [message]}}
+
+
+def test_user_text_may_be_empty_when_not_required():
+    assert user_text("content", "<b></b>", 10, required=False) == ""

@@ -1,9 +1,9 @@
 from flask import make_response, redirect, render_template, request, url_for
 from flask_jwt_extended import jwt_required, verify_jwt_in_request
-from flask_smorest import Blueprint
 
 from app.api.admin.schemas import JobSchema, QueueOverviewSchema, QueueViewSchema
 from app.api.openapi import headers, produces
+from app.api.parser import Blueprint
 from app.auth import admin_cookie
 from app.auth.tokens import current_user_id
 from app.errors import ApiError, NotFound

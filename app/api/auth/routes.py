@@ -1,14 +1,32 @@
+import math
+import time
+
 from flask_jwt_extended import get_jwt, jwt_required
-from flask_smorest import Blueprint
 
 from app.api.auth.schemas import LoginSchema, LogoutSchema, RegisterSchema, TokensSchema
 from app.api.openapi import RATE_LIMIT_HEADERS, error_example, headers, link, on_every_response, produces
+from app.api.parser import Blueprint
 from app.api.users.schemas import UserSchema
 from app.auth import tokens
 from app.auth.login_limits import limit_password_attempts
+from app.extensions import limiter
 from app.services import sessions, users
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Registration and tokens")
+
+
+@blp.after_request
+def _login_limit_headers(response):
+    """X-RateLimit-* on every answer of a rate-limited route (login), Retry-After only on its 429.
+    flask-limiter's own headers are off: it adds Retry-After to successful logins too."""
+    current = limiter.current_limit
+    if current is not None:
+        response.headers.update({"X-RateLimit-Limit": str(current.limit.amount),
+                                 "X-RateLimit-Remaining": str(current.remaining),
+                                 "X-RateLimit-Reset": str(current.reset_at)})
+        if response.status_code == 429:
+            response.headers["Retry-After"] = str(max(math.ceil(current.reset_at - time.time()), 1))
+    return response
 
 
 @blp.route("/register", methods=["POST"])

@@ -9,7 +9,9 @@ USERNAME = validate.Regexp(r"^[A-Za-z0-9_.-]{3,32}$",
 class RegisterSchema(Schema):
     username = fields.String(required=True, validate=USERNAME)
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=128))
-    display_name = fields.String(validate=[validate.Length(min=1, max=64), no_nul])
+    display_name = fields.String(validate=no_nul, metadata={
+        "description": "1-64 characters once trimmed and HTML is removed (default: the username); "
+                       "stored and returned as docs/api.md's text rule says"})
 
 
 class LoginSchema(Schema):

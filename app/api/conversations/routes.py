@@ -1,5 +1,4 @@
 from flask_jwt_extended import jwt_required
-from flask_smorest import Blueprint
 
 from app.api.conversations.schemas import (ArchiveSchema, ArchiveStateSchema, ConversationDetailSchema,
                                            ConversationListQuerySchema, ConversationPageSchema,
@@ -7,6 +6,7 @@ from app.api.conversations.schemas import (ArchiveSchema, ArchiveStateSchema, Co
 from app.api.messages.schemas import (MessagePageQuerySchema, MessagePageSchema, SearchQuerySchema,
                                       SearchResultsSchema)
 from app.api.openapi import RATE_LIMIT_HEADERS, headers, link, produces
+from app.api.parser import Blueprint
 from app.auth.tokens import current_user_id
 from app.schemas.messages import MessageSchema, SendMessageSchema
 from app.services import conversations, messages, presence, search

@@ -4,13 +4,16 @@ from app.api.users.schemas import PresenceSchema
 from app.schemas.messages import MessageSchema
 from app.schemas.users import PublicUserSchema
 from app.api.validators import no_nul
+from app.ids import Id
 
 
 class CreateConversationSchema(Schema):
-    participant_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), required=True,
-                                  validate=validate.Length(min=1, max=1000), metadata={
-        "description": "The other participants' user ids. One id and no title makes a direct conversation."})
-    title = fields.String(validate=[validate.Length(min=1, max=120), no_nul])
+    participant_ids = fields.List(Id(), required=True, validate=validate.Length(min=1), metadata={
+        "description": "The other participants' user ids. One id and no title makes a direct conversation. "
+                       "With you, at most MAX_GROUP_SIZE (default 500) participants."})
+    title = fields.String(validate=no_nul, metadata={
+        "description": "1-120 characters once trimmed and HTML is removed; stored and returned as "
+                       "docs/api.md's text rule says"})
 
 
 class ArchiveSchema(Schema):

@@ -1,6 +1,6 @@
-from flask_smorest import Blueprint
-
 from app.api.health.schemas import LivenessSchema, ReadinessSchema
+from app.api.parser import Blueprint
+from app.errors import error_body
 from app.services.health import dependency_status
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Liveness and readiness")
@@ -21,11 +21,11 @@ def liveness():
                            "error": {"code": "service_unavailable", "message": "unavailable: redis"}})
 @blp.doc(security=[])
 def readiness():
-    """PostgreSQL and Redis answer; 503 names the failed dependency."""
+    """PostgreSQL and Redis answer (and, in a realtime process, it hears the message queue); 503 names what failed."""
     checks = dependency_status()
     failed = [name for name, ok in checks.items() if not ok]
     body = {"status": "ok" if not failed else "unavailable", "checks": {k: "ok" if v else "down" for k, v in checks.items()}}
     if failed:
-        body["error"] = {"code": "service_unavailable", "message": f"unavailable: {', '.join(failed)}"}
+        body["error"] = error_body("service_unavailable", f"unavailable: {', '.join(failed)}")
         return body, 503
     return body

@@ -1,7 +1,7 @@
 from flask_jwt_extended import jwt_required
-from flask_smorest import Blueprint
 
 from app.api.images.schemas import UploadRequestSchema, UploadTicketSchema
+from app.api.parser import Blueprint
 from app.auth.tokens import current_user_id
 from app.services import images
 

@@ -1,8 +1,8 @@
 from flask import current_app, request
-from flask_smorest import Blueprint
 
 from app import storage
 from app.api.media.schemas import UPLOAD_FORM, SignedUrlQuerySchema
+from app.api.parser import Blueprint
 from app.errors import NotFound
 from app.storage.local import FORM_FIELDS_MAX_BYTES, BadUpload
 

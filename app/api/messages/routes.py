@@ -1,8 +1,8 @@
 from flask_jwt_extended import jwt_required
-from flask_smorest import Blueprint
 
 from app.api.messages.schemas import SearchQuerySchema, SearchResultsSchema
 from app.api.openapi import produces
+from app.api.parser import Blueprint
 from app.auth.tokens import current_user_id
 from app.schemas.messages import MessageSchema, ReadPositionSchema
 from app.services import messages, search

@@ -1,7 +1,7 @@
 from flask_jwt_extended import jwt_required
-from flask_smorest import Blueprint
 
 from app.api.openapi import error_example, produces
+from app.api.parser import Blueprint
 from app.api.push.schemas import PushSettingsSchema, SubscribeSchema, SubscriptionSchema, VapidKeySchema
 from app.auth.tokens import current_user_id
 from app.services import push_subscriptions, users

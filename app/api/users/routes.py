@@ -1,7 +1,7 @@
 from flask_jwt_extended import jwt_required
-from flask_smorest import Blueprint
 
 from app.api.openapi import error_example, link, produces
+from app.api.parser import Blueprint
 from app.api.users.schemas import PresenceSchema, UserSchema
 from app.auth.tokens import current_user_id
 from app.schemas.users import PublicUserSchema
