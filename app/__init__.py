@@ -1,8 +1,8 @@
 """The application factory."""
+import functools
 import logging
 
 from flask import Flask
-from socketio import RedisManager
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import api, realtime, redis_client, security_headers, web
@@ -15,6 +15,9 @@ from app.cli import users_cli
 from app.errors import register_errorhandlers
 from app.extensions import cors, db, jwt, limiter, migrate, socketio
 from app.ids import IdConverter
+from app.message_queue import MessageQueue
+from app.realtime.catch_up import tell_connected_users
+from app.realtime.server import MessagingServer, ReadablePacket
 
 
 class MessagingApp(Flask):
@@ -65,10 +68,14 @@ def register_realtime(app):
     listening on the queue, at their first connection."""
     # Built here rather than from message_queue=: Flask-SocketIO only knows redis:// URLs as Redis,
     # and development and tests use unix:// sockets.
-    queue = RedisManager(app.config["REDIS_URL"], channel=app.config["REDIS_KEY_PREFIX"] + "socketio")
+    queue = MessageQueue(app.config["REDIS_URL"], channel=app.config["REDIS_KEY_PREFIX"] + "socketio",
+                         config=app.config, on_resubscribed=functools.partial(tell_connected_users, app))
     socketio.init_app(app, client_manager=queue, manage_session=False, async_mode="gevent",
-                      cors_allowed_origins=app.config["CORS_ORIGINS"] or None,
+                      cors_allowed_origins=app.config["CORS_ORIGINS"] or None, serializer=ReadablePacket,
                       logger=False, engineio_logger=False)
+    # Flask-SocketIO builds a plain socketio.Server and has no option for another class: the
+    # gate in front of client events (app/realtime/server.py) is installed on the instance.
+    socketio.server.__class__ = MessagingServer
     realtime.register(socketio)
     realtime.serve_asyncapi_document(app)
 

@@ -14,11 +14,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import jwt as pyjwt
+from flask import current_app
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 
 from app.auth.tokens import claims_problem, is_revoked
 from app.errors import ApiError
+from app.realtime.budget import EventBudget, in_flight_slots
 from app.services import events, sessions
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ class Connection:
     user_id: int
     jti: str
     expires_at: float
+    budget: EventBudget  # events per second (app/realtime/budget.py)
+    in_flight: object = field(default_factory=in_flight_slots)  # held while one of its events runs
     # conversation id -> its participant ids, looked up once per connection: typing is frequent.
     participants: dict = field(default_factory=dict)
     typing_in: set = field(default_factory=set)
@@ -114,7 +118,8 @@ def authenticate(auth):
 
 def register(sid, claims):
     """Record a new authenticated connection here and under its token in Redis."""
-    connection = Connection(sid=sid, user_id=int(claims["sub"]), jti=claims["jti"], expires_at=float(claims["exp"]))
+    connection = Connection(sid=sid, user_id=int(claims["sub"]), jti=claims["jti"], expires_at=float(claims["exp"]),
+                            budget=EventBudget(current_app.config["SOCKET_EVENTS_PER_SECOND"]))
     table.add(connection)
     sessions.socket_opened(connection.jti, sid, connection.expires_at)
     return connection

@@ -7,17 +7,15 @@ drops the connection on bad input; only a token that expired or was revoked ends
 import functools
 import logging
 
-import redis
-import sqlalchemy.exc
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
-from marshmallow import ValidationError
 
-from app.errors import ApiError
+from app.errors import InternalError, as_api_error
 from app.extensions import db, socketio
 from app.realtime import connections, presence, sweeper, typing
 from app.realtime.schemas import (ConversationRefSchema, HeartbeatSchema, MessageRefSchema,
                                   SocketSendMessageSchema)
+from app.realtime.server import refusal
 from app.rooms import user_room
 from app.schemas.messages import MessageSchema, ReadPositionSchema
 from app.services import conversations, delivery, events, messages
@@ -26,16 +24,10 @@ log = logging.getLogger(__name__)
 _messages, _read_positions = MessageSchema(), ReadPositionSchema()
 
 
-def _error(code, message, details=None):
-    error = {"code": code, "message": message}
-    if details:
-        error["details"] = details
-    return {"ok": False, "error": error}
-
-
 def acknowledged(schema=None):
-    """Wrap an event handler: check the token, load the payload with `schema`, call the handler with
-    (connection, data) and turn its result or failure into the acknowledgement."""
+    """Wrap an event handler: take one of the connection's in-flight slots, check the token, load
+    the payload with `schema`, call the handler with (connection, data) and turn its result or
+    failure into the acknowledgement."""
 
     loader = schema() if schema else None  # marshmallow schemas hold no per-call state: build once
 
@@ -47,29 +39,21 @@ def acknowledged(schema=None):
             try:
                 if connection is None:
                     raise connections.Unauthorized("not connected")
-                connections.check_token(connection)
-                data = loader.load(payload if payload is not None else {}) if loader else payload
-                return {"ok": True, "data": handler(self, connection, data)}
-            except connections.Unauthorized as exc:
-                # Answer first, then disconnect: the acknowledgement is queued ahead of the close.
-                socketio.start_background_task(events.session_ended, sid, exc.reason)
-                return _error(exc.code, exc.message)
-            except ApiError as exc:
-                return _error(exc.code, exc.message, exc.details)
-            except ValidationError as exc:
-                fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-                return _error("validation_error", "invalid fields: " + ", ".join(sorted(fields)), {"fields": fields})
-            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
-                    sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError) as exc:
-                # As REST answers 503: a dependency is down, the client should retry shortly.
-                log.warning("socket event %s: dependency unavailable: %s", handler.__name__, exc.__class__.__name__)
-                db.session.rollback()
-                return _error("service_unavailable", "a backing service is unavailable, retry shortly")
-            except Exception:
-                log.exception("socket event %s from user %s failed", handler.__name__,
-                              connection.user_id if connection else None)
-                db.session.rollback()
-                return _error("internal_error", "internal server error")
+                with connection.in_flight:
+                    connections.check_token(connection)
+                    data = loader.load(payload if payload is not None else {}) if loader else payload
+                    return {"ok": True, "data": handler(self, connection, data)}
+            except Exception as exc:
+                error = as_api_error(exc)
+                if isinstance(exc, connections.Unauthorized):
+                    # Answer first, then disconnect: the acknowledgement is queued ahead of the close.
+                    socketio.start_background_task(events.session_ended, sid, exc.reason)
+                elif error.status >= 500:
+                    db.session.rollback()
+                    if isinstance(error, InternalError):
+                        log.exception("socket event %s from user %s failed", handler.__name__,
+                                      connection.user_id if connection else None)
+                return refusal(error)
 
         return wrapper
 

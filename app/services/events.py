@@ -61,6 +61,15 @@ def presence_changed(change, contact_ids):
         emit_to_users("user_online", {"user_id": change.user_id, "status": change.status}, contact_ids)
 
 
+def resync(user_id, last_seqs):
+    """This process's connections of the user may have missed events (`last_seqs`: conversation id
+    -> last seq): they fetch `after=` their last seen seq wherever it is behind. Sent only from this
+    process (ignore_queue): connections elsewhere missed nothing."""
+    conversations = [{"conversation_id": cid, "last_seq": seq} for cid, seq in sorted(last_seqs.items())]
+    socketio.emit("resync", {"conversations": conversations}, to=user_room(user_id), namespace=NAMESPACE,
+                  ignore_queue=True)
+
+
 def session_ended(sid, reason):
     """Tell one connection why it is about to be disconnected, then disconnect it (wherever it is)."""
     socketio.emit("session_ended", {"reason": reason}, to=sid, namespace=NAMESPACE)

@@ -3,15 +3,20 @@ import logging
 
 from sqlalchemy import text
 
-from app.extensions import db
+from app.extensions import db, socketio
 from app.redis_client import get_redis
 
 log = logging.getLogger(__name__)
 
 
 def dependency_status():
-    """{"postgres": bool, "redis": bool}: whether each answers right now."""
-    return {"postgres": _postgres_ok(), "redis": _redis_ok()}
+    """{"postgres": bool, "redis": bool}: whether each answers right now; plus "message_queue" in
+    a process that serves Socket.IO: whether it hears the queue (else its clients miss events)."""
+    checks = {"postgres": _postgres_ok(), "redis": _redis_ok()}
+    receiving = socketio.server.manager.receiving
+    if receiving is not None:
+        checks["message_queue"] = receiving
+    return checks
 
 
 def _postgres_ok():

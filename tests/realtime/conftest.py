@@ -7,10 +7,8 @@ import pytest
 import socketio
 
 from app.rooms import NAMESPACE
-from tests.helpers import ApiClient, HttpSession
+from tests.helpers import WAIT, ApiClient, HttpSession
 from tests.servers import Server
-
-WAIT = 10  # seconds any expected event may take before a test fails
 
 @pytest.fixture(scope="session")
 def servers(app, stack):
@@ -73,6 +71,10 @@ class SocketClient:
 
     def call(self, event, data=None):
         return self.sio.call(event, data, namespace=NAMESPACE, timeout=WAIT)
+
+    def emit(self, event, data=None, callback=None):
+        """Send without waiting; `callback` receives the acknowledgement."""
+        self.sio.emit(event, data, namespace=NAMESPACE, callback=callback)
 
     def wait_for(self, event, match=None, timeout=WAIT):
         """The first unseen `event` whose payload satisfies `match`; fails after `timeout` seconds."""
