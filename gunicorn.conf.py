@@ -10,18 +10,25 @@ import gc
 import multiprocessing
 import os
 
+from http_workers import LIMIT_REQUEST_FIELD_SIZE, LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE
+
 role = os.environ.get("ROLE", "api")
 if role not in ("api", "realtime", "dev"):
     raise SystemExit(f"ROLE must be api, realtime or dev, not {role!r}")
 serves_sockets = role in ("realtime", "dev")
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '3000')}")
+# Both answer requests that never reach Flask with the API's JSON error body (http_workers.py).
 if serves_sockets:
-    worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+    worker_class = "http_workers.RealtimeWorker"  # gevent-websocket, for Socket.IO's WebSocket transport
     workers = 1  # Socket.IO sessions live in one process's memory: one worker per process
 else:
-    worker_class = "gevent"
+    worker_class = "http_workers.ApiWorker"  # gevent
     workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+# The same on every role (the realtime workers' request line limit is gevent's): docs/api.md, Limits.
+limit_request_line = LIMIT_REQUEST_LINE
+limit_request_fields = LIMIT_REQUEST_FIELDS
+limit_request_field_size = LIMIT_REQUEST_FIELD_SIZE
 # Each WebSocket holds a worker connection for its whole life.
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", 25000 if serves_sockets else 1000))
 graceful_timeout = 20
@@ -29,8 +36,9 @@ graceful_timeout = 20
 accesslog = None if role == "realtime" else "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-# Authorization headers never reach the access log: the default format logs no headers.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
+# Neither headers (Authorization) nor query strings (search terms) reach the access log: the
+# request is logged as method, path and protocol.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
 
 
 def post_worker_init(worker):

@@ -27,19 +27,25 @@ TEST_SETTINGS = {
 
 class Server:
     """One Gunicorn process (ROLE api, realtime or dev) on a free loopback port. Its environment:
-    `env`, then `defaults` (the realtime tests' short TTLs and small limits unless given), then `settings`."""
+    `env`, then `defaults` (the realtime tests' short TTLs and small limits unless given), then `settings`;
+    `output`: a file path that receives the process's stdout and stderr (else they are the tests')."""
 
-    def __init__(self, role, env, defaults=TEST_SETTINGS, **settings):
+    def __init__(self, role, env, defaults=TEST_SETTINGS, output=None, **settings):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env, **defaults, **settings, "ROLE": role,
                     "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "1"}
+        self.output = output
         self.process = None
         self.start()
 
     def start(self):
+        sink = open(self.output, "ab") if self.output else None
         self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                                        cwd=ROOT, env=self.env, start_new_session=True)
+                                        cwd=ROOT, env=self.env, start_new_session=True, stdout=sink,
+                                        stderr=subprocess.STDOUT if sink else None)
+        if sink:
+            sink.close()  # the child has its own copy
         try:
             self._wait_ready()
         except BaseException:
