@@ -9,6 +9,7 @@ import { ConversationList } from "./views/conversation-list.js";
 import { ConversationPane } from "./views/conversation-pane.js";
 import { NewConversationForm } from "./views/new-conversation.js";
 import { SearchPanel } from "./views/search-panel.js";
+import { userText } from "./text.js";
 
 export class ChatApp {
   constructor(session) {
@@ -29,7 +30,7 @@ export class ChatApp {
   }
 
   async start() {
-    byId("me-name").textContent = this.session.user.display_name;
+    byId("me-name").textContent = userText(this.session.user.display_name);
     show(byId("chat-view"), true);
     byId("logout").addEventListener("click", () => this.session.logOut());
     document.addEventListener("visibilitychange", () => this._markRead());

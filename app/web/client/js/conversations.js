@@ -1,6 +1,8 @@
 // The conversation list as the client knows it: summaries from GET /conversations, participants
 // from GET /conversations/:id (fetched once per conversation), presence and typing from the socket.
 
+import { userText } from "./text.js";
+
 const PAGE_SIZE = 50;
 
 export class ConversationStore extends EventTarget {
@@ -83,16 +85,16 @@ export class ConversationStore extends EventTarget {
   /** What to call a conversation: its title, the other person, or the group's members. */
   name(id) {
     const summary = this.items.get(id);
-    if (summary?.title) return summary.title;
+    if (summary?.title) return userText(summary.title);
     const other = this.otherUser(id);
-    if (other) return other.display_name;
+    if (other) return userText(other.display_name);
     const others = (this.participants.get(id) || []).filter((p) => p.user.id !== this.me);
-    return others.map((p) => p.user.display_name).join(", ") || "Conversation";
+    return others.map((p) => userText(p.user.display_name)).join(", ") || "Conversation";
   }
 
   userName(id, userId) {
     const participant = (this.participants.get(id) || []).find((p) => p.user.id === userId);
-    return participant?.user.display_name || "Someone";
+    return userText(participant?.user.display_name) || "Someone";
   }
 
   /** A message arrived or was sent: it is the newest; it unarchives the conversation (as on the server). */

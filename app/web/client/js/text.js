@@ -4,14 +4,15 @@
 const inert = document.implementation.createHTMLDocument("");
 
 /**
- * Message content arrives HTML-safe: the server removed tags and stores `<`, `>`, `&` as the
- * entities &lt; &gt; &amp; (docs/api.md, Content rules). To show it as text, decode the entities;
- * a <textarea> parses its content as text (no elements are ever created), only decoding entities.
+ * Text users choose (message content, display names, conversation titles) arrives HTML-safe: the
+ * server removed tags and stores `<`, `>`, `&` as the entities &lt; &gt; &amp; (docs/api.md, "Text
+ * that users choose"). To show it as text, decode the entities; a <textarea> parses its content as
+ * text (no elements are ever created), only decoding entities.
  */
-export function contentText(content) {
-  if (!content || !content.includes("&")) return content || "";
+export function userText(text) {
+  if (!text || !text.includes("&")) return text || "";
   const decoder = inert.createElement("textarea");
-  decoder.innerHTML = content;
+  decoder.innerHTML = text;
   return decoder.value;
 }
 

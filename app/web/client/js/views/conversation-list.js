@@ -1,7 +1,7 @@
 // The conversation list: most recent first, unread counts, the newest message, presence of the
 // other person in direct conversations, who is typing; active or archived ones.
 import { byId, el, replaceChildren, show } from "../dom.js";
-import { contentText, shortTime } from "../text.js";
+import { userText, shortTime } from "../text.js";
 
 export class ConversationList extends EventTarget {
   constructor(store) {
@@ -60,7 +60,7 @@ export class ConversationList extends EventTarget {
     const typing = this.store.typingNames(id);
     const last = summary.last_message;
     const preview = typing.length ? `${typing.join(", ")} typing…`
-      : last ? `${last.sender_id === this.store.me ? "You: " : ""}${last.deleted ? "(deleted)" : contentText(last.content) || "(image)"}`
+      : last ? `${last.sender_id === this.store.me ? "You: " : ""}${last.deleted ? "(deleted)" : userText(last.content) || "(image)"}`
       : "No messages yet";
     row.classList.toggle("open", id === this.openId);
     row.classList.toggle("has-unread", summary.unread_count > 0);

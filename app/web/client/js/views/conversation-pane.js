@@ -2,6 +2,7 @@
 // typing. Rows are kept per message (by seq) and per pending send, so updates never re-create the page.
 import { byId, el, show } from "../dom.js";
 import { messageItem, pendingItem } from "./message-item.js";
+import { userText } from "../text.js";
 
 const NEAR_EDGE_PX = 60;
 
@@ -123,7 +124,7 @@ export class ConversationPane extends EventTarget {
     const id = this.conversationId;
     return messageItem(shown, {
       me: this.store.me,
-      senderName: (userId, sender) => sender?.display_name || this.store.userName(id, userId),
+      senderName: (userId, sender) => userText(sender?.display_name) || this.store.userName(id, userId),
       onImageError: (message) => this._tell("image-expired", { message }),
     });
   }

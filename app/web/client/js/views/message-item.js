@@ -1,7 +1,7 @@
 // One message in a conversation: who, when, the text, the images and, on our own messages, how far
 // it got (pending, failed, sent, delivered, read).
 import { el } from "../dom.js";
-import { contentText, fullTime, shortTime } from "../text.js";
+import { userText, fullTime, shortTime } from "../text.js";
 
 const STATES = {
   pending: "Sending…",
@@ -32,7 +32,7 @@ export function messageItem(message, { me, senderName, onImageError }) {
     " ",
     el("time", { datetime: message.created_at, title: fullTime(message.created_at), text: shortTime(message.created_at) })),
   message.deleted ? el("p", { class: "content", text: "This message was deleted." })
-    : contentText(message.content) && el("p", { class: "content", text: contentText(message.content) }),
+    : userText(message.content) && el("p", { class: "content", text: userText(message.content) }),
   images(message, onImageError),
   state && el("p", { class: "status", text: STATES[state] }));
 }

@@ -1,7 +1,7 @@
 // Searching every conversation: results with the matches highlighted; picking one opens its
 // conversation at that message.
 import { byId, el, replaceChildren, show } from "../dom.js";
-import { shortTime, snippetNodes } from "../text.js";
+import { shortTime, snippetNodes, userText } from "../text.js";
 
 export class SearchPanel extends EventTarget {
   constructor(session, store) {
@@ -42,7 +42,7 @@ export class SearchPanel extends EventTarget {
   _result(hit) {
     const { message } = hit;
     const id = message.conversation_id;
-    const sender = message.sender_id === this.store.me ? "You" : message.sender?.display_name || "Someone";
+    const sender = message.sender_id === this.store.me ? "You" : userText(message.sender?.display_name) || "Someone";
     return el("li", { class: "search-result", dataset: { conversationId: id, seq: message.seq } },
       el("button", {
         type: "button",
