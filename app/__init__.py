@@ -55,6 +55,11 @@ def register_extensions(app):
     redis_client.init_app(app)
     jwt.init_app(app)
     tokens.register(jwt)
+    # The limiter counts on the app's own connection pool, so it reaches Redis however REDIS_URL
+    # names it (a server, a unix socket, Sentinel); "redis://" only picks the `limits` Redis storage.
+    app.config["RATELIMIT_STORAGE_URI"] = "redis://"
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {**app.config["RATELIMIT_STORAGE_OPTIONS"],
+                                               "connection_pool": app.extensions["redis"].connection_pool}
     limiter.init_app(app)
     cors.init_app(app, origins=app.config["CORS_ORIGINS"] or [], supports_credentials=False)
     openapi.init_app(app)
@@ -67,7 +72,7 @@ def register_realtime(app):
     (through the Redis message queue); only processes that accept Socket.IO connections start
     listening on the queue, at their first connection."""
     # Built here rather than from message_queue=: Flask-SocketIO only knows redis:// URLs as Redis,
-    # and development and tests use unix:// sockets.
+    # and development and tests use unix:// sockets, production perhaps Sentinel.
     queue = MessageQueue(app.config["REDIS_URL"], channel=app.config["REDIS_KEY_PREFIX"] + "socketio",
                          config=app.config, on_resubscribed=functools.partial(tell_connected_users, app))
     socketio.init_app(app, client_manager=queue, manage_session=False, async_mode="gevent",

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 from datetime import timedelta
+from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
@@ -167,7 +168,9 @@ def from_env(env=None):
                 "options": f"-c statement_timeout={_int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15000)}",
             },
         },
-        "REDIS_URL": _url(env, "REDIS_URL", ("redis", "rediss", "unix"), "redis://localhost:6379/0"),
+        "REDIS_URL": _url(env, "REDIS_URL", ("redis", "rediss", "unix", "redis+sentinel"), "redis://localhost:6379/0"),
+        # The sentinels' own password, when they have one (REDIS_URL=redis+sentinel://...).
+        "REDIS_SENTINEL_PASSWORD": _get(env, "REDIS_SENTINEL_PASSWORD"),
         # Redis connections per process (a blocking pool: callers wait for a free one).
         "REDIS_POOL_SIZE": _int(env, "REDIS_POOL_SIZE", 50),
         "REDIS_KEY_PREFIX": prefix,
@@ -191,9 +194,9 @@ def from_env(env=None):
         "LOGIN_RATE_LIMIT_PER_IP": _rate_limit(env, "LOGIN_RATE_LIMIT_PER_IP", "30 per minute"),
         "LOGIN_RATE_LIMIT_PER_USERNAME": _rate_limit(env, "LOGIN_RATE_LIMIT_PER_USERNAME", "10 per 15 minutes"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 256 * 1024),
-        # flask-limiter: shared Redis storage, per-process memory if Redis is down. Its headers are
-        # off (it would add Retry-After to successful logins): app/api/auth/routes.py adds them.
-        "RATELIMIT_STORAGE_URI": _limiter_storage_uri(_required(env, "REDIS_URL")),
+        # flask-limiter: shared Redis storage (the app's own connection pool: create_app), per-process
+        # memory if Redis is down. Its headers are off (it would add Retry-After to successful
+        # logins): app/api/auth/routes.py adds them.
         # The `limits` storage puts its own prefix first ("LIMITS:" by default): make it ours,
         # so the login counters live under REDIS_KEY_PREFIX like every other key.
         "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"{prefix}limiter"},
@@ -226,9 +229,11 @@ def from_env(env=None):
 
 
 def huey_settings(env=None):
-    """What the Huey instance needs at import time, before any Flask app exists."""
+    """The settings the Huey instance needs at import time, before any Flask app exists (named as
+    from_env names them)."""
     env = os.environ if env is None else env
-    return {"url": _required(env, "REDIS_URL"), "prefix": env.get("REDIS_KEY_PREFIX", "msg:")}
+    return {"REDIS_URL": _required(env, "REDIS_URL"), "REDIS_SENTINEL_PASSWORD": _get(env, "REDIS_SENTINEL_PASSWORD"),
+            "REDIS_POOL_SIZE": _int(env, "REDIS_POOL_SIZE", 50), "REDIS_KEY_PREFIX": env.get("REDIS_KEY_PREFIX", "msg:")}
 
 
 def _jobs_settings(env):
@@ -302,15 +307,20 @@ def _media_signing_key(env):
 
 
 def _psycopg2_url(url):
-    """SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3; we ship psycopg2 (psycogreen-patched)."""
+    """DATABASE_URL as SQLAlchemy reads it.
+
+    - SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3; we ship psycopg2 (psycogreen-patched).
+    - libpq's multi-host form, postgresql://user@db1:5432,db2:5432/messaging?target_session_attrs=read-write
+      (what Patroni setups and managed services hand out), is written for SQLAlchemy with one
+      `host` query parameter per server; libpq then tries them in order.
+    """
     for scheme in ("postgresql://", "postgres://"):
         if url.startswith(scheme):
-            return "postgresql+psycopg2://" + url[len(scheme):]
-    return url
-
-
-def _limiter_storage_uri(redis_url):
-    """flask-limiter (the `limits` package) spells Redis-over-unix-socket as redis+unix://."""
-    if redis_url.startswith("unix://"):
-        return "redis+unix://" + redis_url[len("unix://"):]
-    return redis_url
+            url = "postgresql+psycopg2://" + url[len(scheme):]
+    parts = urlsplit(url)
+    credentials, at, hosts = parts.netloc.rpartition("@")
+    if "," not in hosts:
+        return url
+    host_params = [f"host={quote(host.strip(), safe=':[]')}" for host in hosts.split(",")]
+    query = "&".join(host_params + ([parts.query] if parts.query else []))
+    return urlunsplit((parts.scheme, credentials + at, parts.path, query, parts.fragment))

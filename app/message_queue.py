@@ -9,7 +9,9 @@ python-socketio's RedisManager, changed where a Redis outage would lose messages
 - redis-py would reconnect a subscription by itself (retries), hiding the gap: retries are off,
   so every lost connection is seen and followed by `on_resubscribed`;
 - its connections come from our blocking pool (app/redis_client.py): a burst of emits waits for
-  a free connection instead of failing with MaxConnectionsError.
+  a free connection instead of failing with MaxConnectionsError, and the queue reaches Redis
+  however REDIS_URL names it (its own parser reads another spelling of redis+sentinel:// and
+  knows no unix:// sockets).
 """
 import logging
 import time

@@ -8,6 +8,7 @@ from huey import RedisHuey
 from huey.storage import RedisExpireStorage
 
 from app.config import huey_settings
+from app.redis_client import blocking_pool
 
 # How long Huey keeps a task's return value (we keep our own bounded history in tasks.history).
 RESULT_TTL_SECONDS = 24 * 3600
@@ -33,7 +34,11 @@ class PrefixedRedisStorage(RedisExpireStorage):
 
 def _build_huey():
     settings = huey_settings()
-    return RedisHuey(f"{settings['prefix']}huey", url=settings["url"], storage_class=PrefixedRedisStorage,
+    # Through app/redis_client.py, so the consumer reaches Redis however REDIS_URL names it (Sentinel
+    # too). The read timeout outlasts the consumer's 1 s blocking pops; it ends a wait on a Redis
+    # that vanished without closing the connection, so the consumer reconnects (to a new primary).
+    pool = blocking_pool(settings["REDIS_URL"], settings, socket_connect_timeout=2, socket_timeout=10)
+    return RedisHuey(f"{settings['REDIS_KEY_PREFIX']}huey", connection_pool=pool, storage_class=PrefixedRedisStorage,
                      store_none=False, utc=True)
 
 

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import create_engine, make_url
 
 from app.config import MissingSetting, SettingError, from_env
 
@@ -18,7 +19,6 @@ def test_defaults_from_a_minimal_environment():
     assert config["JWT_ALGORITHM"] == "HS256"
     assert config["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(minutes=15)
     assert config["REDIS_KEY_PREFIX"] == "msg:"
-    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
     assert config["CORS_ORIGINS"] == []
 
 
@@ -41,11 +41,14 @@ def test_settings_are_read_from_the_environment():
     assert config["RATELIMIT_ENABLED"] is False
 
 
-def test_redis_unix_socket_url_is_spelled_for_the_limiter():
-    config = from_env({**BASE, "REDIS_URL": "unix:///tmp/redis.sock"})
+def test_a_multi_host_database_url_names_every_host_for_libpq_in_order():
+    config = from_env({**BASE, "DATABASE_URL": "postgresql://app:secret@db1:5432,db2:6432/messaging"
+                                               "?target_session_attrs=read-write"})
 
-    assert config["REDIS_URL"] == "unix:///tmp/redis.sock"
-    assert config["RATELIMIT_STORAGE_URI"] == "redis+unix:///tmp/redis.sock"
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    connect_args = create_engine(url).dialect.create_connect_args(url)[1]
+    assert connect_args == {"host": "db1,db2", "port": "5432,6432", "dbname": "messaging", "user": "app",
+                            "password": "secret", "target_session_attrs": "read-write"}
 
 
 def test_rs256_needs_a_public_key_not_a_secret():
