@@ -9,6 +9,7 @@
 import gc
 import multiprocessing
 import os
+import signal
 
 from http_workers import LIMIT_REQUEST_FIELD_SIZE, LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE
 
@@ -31,7 +32,13 @@ limit_request_fields = LIMIT_REQUEST_FIELDS
 limit_request_field_size = LIMIT_REQUEST_FIELD_SIZE
 # Each WebSocket holds a worker connection for its whole life.
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", 25000 if serves_sockets else 1000))
+# SIGTERM: finish requests (and, in socket-serving processes, leave as app/realtime/shutdown.py
+# says) within this many seconds, then the worker is killed.
 graceful_timeout = 20
+# No control socket (gunicornc): its default path, ~/.gunicorn/gunicorn.ctl, is one per user, so
+# every instance on a host (the api and realtime processes, the tests' servers) would take it over
+# from the one before. Orchestrators and operators use signals (SIGTERM, SIGHUP, TTIN/TTOU).
+control_socket_disable = True
 # Socket.IO connections log their own connect/disconnect lines; per-request lines would be noise.
 accesslog = None if role == "realtime" else "-"
 errorlog = "-"
@@ -42,12 +49,45 @@ access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
 
 
 def post_worker_init(worker):
-    """In socket-serving workers, move everything loaded so far out of the garbage collector's sight.
+    """Socket-serving workers hide their start-up state from the garbage collector and leave
+    gracefully on SIGTERM."""
+    if serves_sockets:
+        _freeze_startup_objects()
+        _leave_on_sigterm(worker)
+
+
+def _freeze_startup_objects():
+    """Move everything loaded so far out of the garbage collector's sight.
 
     Full collections walk every tracked object; with the app, SQLAlchemy and thousands of
     connections in memory those pauses reached 100 ms+ and set the delivery tail (bench/RESULTS.md).
     Frozen objects are never collected, so only long-lived start-up state is frozen, once.
     """
-    if serves_sockets:
-        gc.collect()
-        gc.freeze()
+    gc.collect()
+    gc.freeze()
+
+
+_leaving = None  # the greenlet of app.realtime.shutdown.leave, once SIGTERM came
+
+
+def _leave_on_sigterm(worker):
+    """On SIGTERM, do what Gunicorn does (stop accepting connections, wait for open ones to end)
+    and meanwhile leave gracefully: app/realtime/shutdown.py closes the sockets, which lets the
+    worker end within seconds instead of waiting graceful_timeout for clients that never hang up."""
+    import gevent  # the worker has patched everything by now
+
+    from app.realtime import shutdown
+
+    def handle_term(signum, frame):
+        global _leaving
+        worker.alive = False
+        if _leaving is None:
+            _leaving = gevent.spawn(shutdown.leave, worker.wsgi)
+
+    signal.signal(signal.SIGTERM, handle_term)
+
+
+def worker_exit(server, worker):
+    """Gunicorn is done with the worker's connections: let leaving finish (presence) before it exits."""
+    if _leaving is not None:
+        _leaving.join(timeout=graceful_timeout)

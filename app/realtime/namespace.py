@@ -10,9 +10,9 @@ import logging
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
-from app.errors import InternalError, as_api_error
+from app.errors import ApiError, InternalError, as_api_error
 from app.extensions import db, socketio
-from app.realtime import connections, presence, sweeper, typing
+from app.realtime import connections, presence, shutdown, sweeper, typing
 from app.realtime.schemas import (ConversationRefSchema, HeartbeatSchema, MessageRefSchema,
                                   SocketSendMessageSchema)
 from app.realtime.server import refusal
@@ -42,7 +42,8 @@ def acknowledged(schema=None):
                 with connection.in_flight:
                     connections.check_token(connection)
                     data = loader.load(payload if payload is not None else {}) if loader else payload
-                    return {"ok": True, "data": handler(self, connection, data)}
+                    # Counted while it runs, so a process that is leaving lets it finish first.
+                    return {"ok": True, "data": shutdown.state.event(handler, self, connection, data)}
             except Exception as exc:
                 error = as_api_error(exc)
                 if isinstance(exc, connections.Unauthorized):
@@ -63,11 +64,12 @@ def acknowledged(schema=None):
 class MessagingNamespace(Namespace):
     def on_connect(self, auth=None):
         try:
+            shutdown.state.check_open()
             claims = connections.authenticate(auth)
             connection = connections.register(request.sid, claims)
             join_room(user_room(connection.user_id))
             presence.connected(connection.user_id, request.sid)
-        except connections.Unauthorized as exc:
+        except ApiError as exc:  # Unauthorized, or ServiceUnavailable while this process is leaving
             log.info("socket connection refused: %s", exc.message)
             raise ConnectionRefusedError(exc.message, {"code": exc.code})
         except Exception:

@@ -76,14 +76,26 @@ def end_dead_processes(now=None):
                                           start=0, num=100):
         if not redis.zrem(procs, process_id):
             continue  # another process claimed it
-        users_key = key("presence", "proc", process_id)
-        user_ids = redis.smembers(users_key)
-        log.warning("realtime process %s stopped beating; re-checking %d users", process_id, len(user_ids))
-        for user_id in user_ids:
-            _announce(model.update(int(user_id), "check", now=now))
-            checked += 1
-        redis.delete(users_key)
+        log.warning("realtime process %s stopped beating; re-checking its users", process_id)
+        checked += _recheck_users_of(process_id, now)
     return checked
+
+
+def leave(now=None):
+    """This process is going away: it stops counting as alive now, and users it still lists (whose
+    disconnect could not be recorded) are re-checked; returns how many."""
+    get_redis().zrem(key("presence", "procs"), PROCESS_ID)
+    return _recheck_users_of(PROCESS_ID, time.time() if now is None else now)
+
+
+def _recheck_users_of(process_id, now):
+    """Re-evaluate the users a process listed, which no longer counts as alive; returns how many."""
+    users_key = key("presence", "proc", process_id)
+    user_ids = get_redis().smembers(users_key)
+    for user_id in user_ids:
+        _announce(model.update(int(user_id), "check", now=now))
+    get_redis().delete(users_key)
+    return len(user_ids)
 
 
 def end_idle(now=None, batch=500):

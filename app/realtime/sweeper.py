@@ -1,6 +1,6 @@
 """One background greenlet per realtime process: beats, and ends what ran out of time.
 
-Started at the process's first Socket.IO connection. Every round it ends connections whose token
+Started at the process's first Socket.IO connection; stops when the process leaves (shutdown). Every round it ends connections whose token
 expired, announces lapsed typing indicators, re-checks idle users and dead processes' users, and
 beats a few times per PRESENCE_TTL_SECONDS. Each round is bounded (batches), and a failing round
 is logged and retried at the next tick, so Redis or PostgreSQL being briefly down never kills it.
@@ -9,7 +9,7 @@ import logging
 import time
 
 from app.extensions import db, socketio
-from app.realtime import connections, presence, typing
+from app.realtime import connections, presence, shutdown, typing
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ def _run(app):
     last_beat = last_key_refresh = 0.0
     while True:
         socketio.sleep(tick)
+        if shutdown.state.started:
+            return  # leaving: no more beats (shutdown.leave takes the process out of presence)
         now = time.time()
         with app.app_context():
             try:

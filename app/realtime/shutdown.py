@@ -1,0 +1,76 @@
+"""Leaving on SIGTERM (a rolling restart, a scale-down) so that no client's work is lost and every
+client is back, on another process, within seconds.
+
+Gunicorn closes the listening socket (gunicorn.conf.py calls `leave` from its SIGTERM handler);
+meanwhile `leave`:
+1. refuses new work: connections are refused and events answered with service_unavailable, an
+   error the client retries (after reconnecting, on another process);
+2. lets the events already running finish, so their acknowledgements go out;
+3. ends every connection at the transport level, without Engine.IO's close packet: clients take it
+   for a lost connection and reconnect through the load balancer (a close packet tells
+   python-socketio clients not to). Each disconnect marks the user offline unless connected
+   elsewhere, at once rather than when this process's beat lapses;
+4. takes this process out of presence, so no other process waits for its beat to lapse.
+"""
+import logging
+import time
+
+from app.errors import ServiceUnavailable
+from app.extensions import db, socketio
+from app.realtime import presence
+
+log = logging.getLogger(__name__)
+
+# How long running events may take to finish before the connections are closed anyway (a
+# statement timeout is 15 s; an event that slow has its client retrying already).
+IN_FLIGHT_WAIT_SECONDS = 10
+
+
+class Leaving:
+    """This process's shutdown state: whether it is leaving, and how many events are running."""
+
+    def __init__(self):
+        self.started = False
+        self.in_flight = 0
+
+    def check_open(self):
+        """Raise ServiceUnavailable once the process is leaving."""
+        if self.started:
+            raise ServiceUnavailable("this server is restarting: retry once reconnected")
+
+    def event(self, handler, *args):
+        """Run an event handler, counted as in flight. Raises ServiceUnavailable once leaving."""
+        self.check_open()
+        self.in_flight += 1
+        try:
+            return handler(*args)
+        finally:
+            self.in_flight -= 1
+
+
+state = Leaving()
+
+
+def leave(app):
+    """Steps 1 to 4 above; returns how many connections were closed. Runs once per process."""
+    if state.started:
+        return 0
+    state.started = True
+    deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
+    while state.in_flight and time.monotonic() < deadline:
+        socketio.sleep(0.05)
+    if state.in_flight:
+        log.warning("leaving with %d socket events still running", state.in_flight)
+    sockets = list(socketio.server.eio.sockets.values())
+    for eio_socket in sockets:
+        # Runs the disconnect handler (presence, typing) with its own request context.
+        eio_socket.close(wait=False, abort=True, reason=socketio.server.reason.SERVER_DISCONNECT)
+    with app.app_context():
+        try:
+            presence.leave()
+        except Exception:
+            log.exception("leaving presence failed; other processes will notice this one's beat lapse")
+        finally:
+            db.session.remove()
+    log.info("left: %d connections closed", len(sockets))
+    return len(sockets)
