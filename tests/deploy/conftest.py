@@ -1,0 +1,108 @@
+"""The production shape, run from the repository's own files: nginx with deploy/nginx.conf in front of
+one ROLE=api Gunicorn, two ROLE=realtime Gunicorns and the Huey consumer, on loopback ports, against
+the session's PostgreSQL and a Sentinel-managed Redis (a primary, a replica, three sentinels, with
+passwords), as docker-compose.sentinel.yml runs it. Shared by the tests of this package."""
+import functools
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+import redis
+
+from app.redis_client import connection_pool
+from devstack.net import free_port
+from tests.helpers import ApiClient, HttpSession
+from tests.redis_sentinel import SentinelRedis
+from tests.servers import ROOT, Consumer, Nginx, Server
+from tests.system_programs import require
+
+# Production's timings (PRESENCE_TTL_SECONDS 30 ...), with limits no test load reaches.
+SETTINGS = {"PRESENCE_TTL_SECONDS": "30", "PRESENCE_IDLE_SECONDS": "300", "TYPING_TTL_SECONDS": "10",
+            "TYPING_MAX_GROUP_SIZE": "50", "SEND_RATE_LIMIT": "100000", "LOGIN_RATE_LIMIT_PER_IP": "1000 per minute",
+            "TRUSTED_PROXIES": "1", "REDIS_KEY_PREFIX": "msg:", "LOG_LEVEL": "WARNING"}
+REDIS_PASSWORD, SENTINEL_PASSWORD = "redis-secret", "sentinel-secret"
+
+
+def render_nginx_conf(upstreams, port):
+    """deploy/nginx.conf with its upstream servers ({"api:8000": "127.0.0.1:41001", ...}) and its
+    listening port replaced; everything else exactly as deployed. Fails if the file no longer names
+    each of them once."""
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    replacements = {f"server {name};": f"server {address};" for name, address in upstreams.items()}
+    replacements["listen 3000;"] = f"listen 127.0.0.1:{port};"
+    for old, new in replacements.items():
+        assert len(re.findall(rf"^\s*{re.escape(old)}", conf, re.MULTILINE)) == 1, f"deploy/nginx.conf: {old!r}"
+        conf = conf.replace(old, new)
+    return conf
+
+
+@dataclass
+class Production:
+    nginx: Nginx
+    api_server: Server
+    realtime: dict  # "realtime1" / "realtime2" -> Server
+    consumer: Consumer
+    redis: SentinelRedis
+    runtime_dir: Path  # XDG_RUNTIME_DIR of every process
+
+    @property
+    def api(self):
+        """The REST API through nginx."""
+        return ApiClient(HttpSession(self.nginx.url))
+
+    @functools.cached_property
+    def redis_client(self):
+        """A client of the production shape's Redis, through its sentinels."""
+        return redis.Redis(connection_pool=connection_pool(self.redis.url, SENTINEL_PASSWORD, decode_responses=True,
+                                                           socket_timeout=2, socket_connect_timeout=2))
+
+    def processes_of(self, user_id):
+        """The realtime processes ("realtime1", ...) holding the user's connections, from the
+        presence records (sid -> "<host>:<pid>:<nonce>|..."; the pid is the Gunicorn worker's)."""
+        fields = self.redis_client.hgetall(f"{SETTINGS['REDIS_KEY_PREFIX']}presence:user:{user_id}")
+        pids = {int(value.split("|")[0].split(":")[1]) for sid, value in fields.items() if not sid.startswith("~")}
+        return sorted(name for name, server in self.realtime.items()
+                      if pids & {child.pid for child in psutil.Process(server.process.pid).children()})
+
+
+@pytest.fixture(scope="package")
+def production(stack, app):
+    nginx_path = require("nginx")
+    directory = Path(stack["var_dir"]) / "production"
+    (directory / "run").mkdir(parents=True)
+    sentinel_redis = SentinelRedis(directory / "redis", REDIS_PASSWORD, SENTINEL_PASSWORD)
+    # XDG_RUNTIME_DIR: where Gunicorn would put its control socket (the test of gunicorn.conf.py looks).
+    env = {**stack["env"], **SETTINGS, "REDIS_URL": sentinel_redis.url, "REDIS_SENTINEL_PASSWORD": SENTINEL_PASSWORD,
+           "XDG_RUNTIME_DIR": str(directory / "run")}
+    started = []
+    try:
+        api_server, realtime1, realtime2, consumer = _side_by_side(
+            started, lambda: Server("api", env, **SETTINGS), lambda: Server("realtime", env, **SETTINGS),
+            lambda: Server("realtime", env, **SETTINGS),
+            lambda: Consumer(env, directory / "consumer.log"))
+        realtime = {"realtime1": realtime1, "realtime2": realtime2}
+        port = free_port()
+        conf = render_nginx_conf({"api:8000": f"127.0.0.1:{api_server.port}",
+                                  **{f"{name}:8001": f"127.0.0.1:{server.port}" for name, server in realtime.items()}},
+                                 port)
+        started.append(Nginx(nginx_path, conf, port, directory / "nginx"))
+        yield Production(started[-1], api_server, realtime, consumer, sentinel_redis, directory / "run")
+    finally:
+        for process in reversed(started):
+            process.stop()
+        sentinel_redis.stop()
+
+
+def _side_by_side(started, *factories):
+    """Start processes in parallel (they boot in seconds, mostly importing); each one that started
+    is added to `started`, so it is stopped even when another failed to start."""
+    with ThreadPoolExecutor() as pool:
+        futures = [pool.submit(factory) for factory in factories]
+    errors = [future.exception() for future in futures if future.exception()]
+    started += [future.result() for future in futures if not future.exception()]
+    if errors:
+        raise errors[0]
+    return [future.result() for future in futures]
