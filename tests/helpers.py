@@ -125,6 +125,20 @@ class ApiClient:
     def as_user(self, user, method, path, **kwargs):
         return getattr(self.http, method)(path, headers=user.headers, **kwargs)
 
+    def history(self, user, conversation_id, after=0):
+        """Every message of the conversation with a seq above `after`, oldest first, page by page, as a
+        reconnecting client catches up."""
+        messages = []
+        while True:
+            response = self.as_user(user, "get", f"/conversations/{conversation_id}/messages",
+                                    query_string={"after": after, "limit": 200})
+            assert response.status_code == 200, response.get_json()
+            page = response.get_json()
+            messages += page["items"]
+            if not page["has_more"]:
+                return messages
+            after = page["items"][-1]["seq"]
+
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 56  # 64 bytes; the stores do not look inside
 

@@ -67,6 +67,12 @@ class SocketClient:
         """Events of this kind taken off the queue so far (use after a barrier event arrived)."""
         return [data for name, data in self.seen if name == event and (match is None or match(data))]
 
+    def received_so_far(self, event, match=None):
+        """Every event of this kind that arrived until now, taken off the queue or not."""
+        while not self.events.empty():
+            self.seen.append(self.events.get())
+        return self.received(event, match)
+
     def wait_disconnected(self, timeout=WAIT):
         """(time.monotonic() of the disconnect, reason) of the next disconnect."""
         return self.disconnected.get(timeout=timeout)

@@ -14,9 +14,10 @@ import redis
 
 from app.redis_client import connection_pool
 from devstack.net import free_port
-from tests.helpers import ApiClient, HttpSession
+from tests.helpers import ApiClient, HttpSession, wait_until
 from tests.redis_sentinel import SentinelRedis
 from tests.servers import ROOT, Consumer, Nginx, Server
+from tests.sockets import SocketClient
 from tests.system_programs import require
 
 # Production's timings (PRESENCE_TTL_SECONDS 30 ...), with limits no test load reaches.
@@ -31,11 +32,11 @@ def render_nginx_conf(upstreams, port):
     listening port replaced; everything else exactly as deployed. Fails if the file no longer names
     each of them once."""
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
-    replacements = {f"server {name};": f"server {address};" for name, address in upstreams.items()}
-    replacements["listen 3000;"] = f"listen 127.0.0.1:{port};"
-    for old, new in replacements.items():
-        assert len(re.findall(rf"^\s*{re.escape(old)}", conf, re.MULTILINE)) == 1, f"deploy/nginx.conf: {old!r}"
-        conf = conf.replace(old, new)
+    replacements = {rf"^(\s*server\s+){re.escape(name)}(?=[\s;])": rf"\g<1>{address}" for name, address in upstreams.items()}
+    replacements[r"^(\s*listen\s+)3000;"] = rf"\g<1>127.0.0.1:{port};"
+    for pattern, replacement in replacements.items():
+        conf, found = re.subn(pattern, replacement, conf, flags=re.MULTILINE)
+        assert found == 1, f"deploy/nginx.conf should match {pattern!r} once"
     return conf
 
 
@@ -106,3 +107,37 @@ def _side_by_side(started, *factories):
     if errors:
         raise errors[0]
     return [future.result() for future in futures]
+
+
+@pytest.fixture
+def connect(production):
+    """connect(user, **SocketClient options) -> a client connected through nginx; closed after the test."""
+    clients = []
+
+    def open_client(user, **options):
+        clients.append(SocketClient(production.nginx.url, user.token, **options))
+        return clients[-1].connect()
+
+    yield open_client
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def connect_elsewhere(production, connect):
+    """connect_elsewhere(user, taken, **options) -> (client, its process): a client of `user` on
+    another realtime process than `taken`. nginx spreads new clients at random, so this connects
+    until one lands there."""
+
+    def open_client(user, taken, **options):
+        for _ in range(20):
+            client = connect(user, **options)
+            wait_until(lambda: production.processes_of(user.id), "the connection's presence record")
+            [process] = production.processes_of(user.id)
+            if process != taken:
+                return client, process
+            client.close()
+            wait_until(lambda: not production.processes_of(user.id), "the connection to end")
+        pytest.fail(f"20 connections in a row landed on {taken}")
+
+    return open_client

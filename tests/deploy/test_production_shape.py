@@ -1,38 +1,7 @@
 """The production shape (tests/deploy/conftest.py) works through nginx alone: REST, Socket.IO over
 WebSocket and over long-polling held on one process by the sticky cookie, messages between clients
 of different processes, images uploaded to and served by the app, jobs run by the consumer."""
-import pytest
-
-from tests.helpers import PNG_BYTES, fetch, finished_job, make_admin, uploaded_image, wait_until
-from tests.sockets import SocketClient
-
-
-@pytest.fixture
-def connect(production):
-    """connect(user, transports=...) -> a SocketClient connected through nginx; closed after the test."""
-    clients = []
-
-    def open_client(user, **options):
-        clients.append(SocketClient(production.nginx.url, user.token, **options))
-        return clients[-1].connect()
-
-    yield open_client
-    for client in clients:
-        client.close()
-
-
-def connected_elsewhere(production, connect, user, taken, **options):
-    """A client of `user` on another realtime process than `taken`: nginx spreads new clients at
-    random, so connect until one lands there. Returns (client, its process)."""
-    for _ in range(20):
-        client = connect(user, **options)
-        wait_until(lambda: production.processes_of(user.id), "the connection's presence record")
-        [process] = production.processes_of(user.id)
-        if process != taken:
-            return client, process
-        client.close()
-        wait_until(lambda: not production.processes_of(user.id), "the connection to end")
-    pytest.fail(f"20 connections in a row landed on {taken}")
+from tests.helpers import PNG_BYTES, fetch, finished_job, make_admin, uploaded_image
 
 
 def test_rest_and_readiness_through_nginx(production):
@@ -49,13 +18,13 @@ def test_rest_and_readiness_through_nginx(production):
     assert ready.json()["checks"] == {"postgres": "ok", "redis": "ok"}
 
 
-def test_websocket_and_long_polling_clients_on_different_processes_talk_live(production, connect):
+def test_websocket_and_long_polling_clients_on_different_processes_talk_live(production, connect, connect_elsewhere):
     api = production.api
     alice, bob = api.user(), api.user()
     conversation_id = api.conversation(alice, bob)
     alice_socket = connect(alice)
     [alice_process] = production.processes_of(alice.id)
-    bob_socket, bob_process = connected_elsewhere(production, connect, bob, alice_process, transports=["polling"])
+    bob_socket, bob_process = connect_elsewhere(bob, alice_process, transports=["polling"])
 
     # Long-polling: each exchange is a few HTTP requests, each of which must reach bob's process.
     for n in range(3):

@@ -1,0 +1,50 @@
+"""Rolling restart under load: while devices send over Socket.IO, each realtime process in turn gets
+SIGTERM (as an orchestrator sends it) and is started again. Nothing acknowledged is lost, retries
+store nothing twice, every device reconnects through nginx and catches up, and contacts learn at
+once that users of the stopped process went offline (app/realtime/shutdown.py)."""
+import time
+
+from tests.deploy.devices import Device
+from tests.helpers import wait_until
+
+
+def test_restarting_each_realtime_process_in_turn_loses_nothing_and_moves_every_client(
+        production, connect, connect_elsewhere):
+    api = production.api
+    devices, partners = [], {}
+    for transports in (["websocket"], ["polling"]):  # one pair talks over long-polling
+        first, second = api.user(), api.user()
+        conversation_id = api.conversation(first, second)
+        first_socket = connect(first, reconnection=True)
+        [first_process] = production.processes_of(first.id)
+        second_socket, _ = connect_elsewhere(second, first_process, reconnection=True, transports=transports)
+        devices += [Device(api, first, conversation_id, first_socket), Device(api, second, conversation_id, second_socket)]
+        partners.update({first.id: devices[-1], second.id: devices[-2]})
+    on_first_restarted = [d.user.id for d in devices if production.processes_of(d.user.id) == ["realtime1"]]
+    for device in devices:
+        device.start()
+    wait_until(lambda: all(d.acks_since(0) >= 5 for d in devices), "every device to send")
+
+    for name in ("realtime1", "realtime2"):
+        restarted_at = time.monotonic()
+        production.realtime[name].restart()
+        wait_until(lambda: all(d.acks_since(restarted_at) >= 5 for d in devices),
+                   f"every device to send again after {name} restarted")
+        print(f"after {name} restarted:", {d.user.username: production.processes_of(d.user.id) for d in devices})
+    for device in devices:
+        device.stop()
+
+    for device in devices:
+        stored = api.history(device.user, device.conversation_id)
+        acknowledged = {**device.acked, **partners[device.user.id].acked}
+        client_message_ids = [m["client_message_id"] for m in stored]
+        assert len(client_message_ids) == len(set(client_message_ids))  # retries stored nothing twice
+        assert {m["id"] for m in stored} == {m["id"] for m in acknowledged.values()}  # no acknowledged message lost
+        wait_until(lambda: device.seqs == {m["seq"]: m["id"] for m in stored}, "the device to hold every message")
+        assert len(device.socket.connected_at) >= 2  # it was moved at least once
+    for user_id in on_first_restarted:
+        assert partners[user_id].socket.received_so_far("user_offline", lambda e: e["user_id"] == user_id)
+    print("rolling restart:", {d.user.username: {"acked": len(d.acked), "retries": dict(d.retries),
+                                                 "catch-ups": d.catch_ups,
+                                                 "reconnect s": [round(s, 2) for s in d.reconnect_seconds()]}
+                               for d in devices})
