@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import os
 from datetime import timedelta
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
@@ -321,6 +321,6 @@ def _psycopg2_url(url):
     credentials, at, hosts = parts.netloc.rpartition("@")
     if "," not in hosts:
         return url
-    host_params = [f"host={quote(host.strip(), safe=':[]')}" for host in hosts.split(",")]
+    host_params = [f"host={host.strip()}" for host in hosts.split(",")]  # as written: a socket path stays %2F-encoded
     query = "&".join(host_params + ([parts.query] if parts.query else []))
     return urlunsplit((parts.scheme, credentials + at, parts.path, query, parts.fragment))

@@ -1,4 +1,9 @@
-from tests.helpers import embedded_service
+from urllib.parse import quote
+
+from sqlalchemy import make_url
+
+from devstack.net import free_port
+from tests.helpers import ApiClient, embedded_service
 
 NOTHING_LISTENS = "redis://127.0.0.1:1/0"
 
@@ -38,6 +43,23 @@ def test_readiness_is_503_naming_postgres_when_it_is_unreachable(make_app):
     body = response.get_json()
     assert body["checks"] == {"postgres": "down", "redis": "ok"}
     assert "postgres" in body["error"]["message"]
+
+
+def test_a_multi_host_database_url_reaches_the_server_after_one_that_is_down(app, make_app, monkeypatch):
+    # libpq's multi-host form, as Patroni setups and managed services hand it out: here the first
+    # host refuses connections (a primary that is down) and the second is the test database.
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    host, port = url.host or url.query["host"], url.port or url.query.get("port", 5432)
+    credentials = quote(url.username) + (f":{quote(url.password)}" if url.password else "")
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://{credentials}@127.0.0.1:{free_port()},{quote(host, safe='')}:{port}"
+                                       f"/{url.database}?target_session_attrs=read-write")
+    client = ApiClient(make_app().test_client())
+
+    ready = client.get("/health/ready")
+    alice = client.user("alice")  # a write: target_session_attrs=read-write found the primary
+
+    assert ready.get_json()["checks"]["postgres"] == "ok"
+    assert client.as_user(alice, "get", "/users/me").get_json()["username"] == "alice"
 
 
 def test_requests_needing_an_unreachable_redis_get_a_json_503(client, make_app):

@@ -32,7 +32,8 @@ def render_nginx_conf(upstreams, port):
     listening port replaced; everything else exactly as deployed. Fails if the file no longer names
     each of them once."""
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
-    replacements = {rf"^(\s*server\s+){re.escape(name)}(?=[\s;])": rf"\g<1>{address}" for name, address in upstreams.items()}
+    replacements = {rf"^(\s*server\s+){re.escape(name)}(?=[\s;])": rf"\g<1>{address}"
+                    for name, address in upstreams.items()}
     replacements[r"^(\s*listen\s+)3000;"] = rf"\g<1>127.0.0.1:{port};"
     for pattern, replacement in replacements.items():
         conf, found = re.subn(pattern, replacement, conf, flags=re.MULTILINE)

@@ -4,22 +4,14 @@ store nothing twice, every device reconnects through nginx and catches up, and c
 once that users of the stopped process went offline (app/realtime/shutdown.py)."""
 import time
 
-from tests.deploy.devices import Device
+from tests.deploy.devices import check_nothing_lost_or_doubled, pairs_across_processes
 from tests.helpers import wait_until
 
 
 def test_restarting_each_realtime_process_in_turn_loses_nothing_and_moves_every_client(
         production, connect, connect_elsewhere):
-    api = production.api
-    devices, partners = [], {}
-    for transports in (["websocket"], ["polling"]):  # one pair talks over long-polling
-        first, second = api.user(), api.user()
-        conversation_id = api.conversation(first, second)
-        first_socket = connect(first, reconnection=True)
-        [first_process] = production.processes_of(first.id)
-        second_socket, _ = connect_elsewhere(second, first_process, reconnection=True, transports=transports)
-        devices += [Device(api, first, conversation_id, first_socket), Device(api, second, conversation_id, second_socket)]
-        partners.update({first.id: devices[-1], second.id: devices[-2]})
+    # One pair talks over WebSocket, the other partly over long-polling.
+    devices, partners = pairs_across_processes(production, connect, connect_elsewhere, [["websocket"], ["polling"]])
     on_first_restarted = [d.user.id for d in devices if production.processes_of(d.user.id) == ["realtime1"]]
     for device in devices:
         device.start()
@@ -34,14 +26,8 @@ def test_restarting_each_realtime_process_in_turn_loses_nothing_and_moves_every_
     for device in devices:
         device.stop()
 
-    for device in devices:
-        stored = api.history(device.user, device.conversation_id)
-        acknowledged = {**device.acked, **partners[device.user.id].acked}
-        client_message_ids = [m["client_message_id"] for m in stored]
-        assert len(client_message_ids) == len(set(client_message_ids))  # retries stored nothing twice
-        assert {m["id"] for m in stored} == {m["id"] for m in acknowledged.values()}  # no acknowledged message lost
-        wait_until(lambda: device.seqs == {m["seq"]: m["id"] for m in stored}, "the device to hold every message")
-        assert len(device.socket.connected_at) >= 2  # it was moved at least once
+    check_nothing_lost_or_doubled(production.api, devices, partners)
+    assert all(len(d.socket.connected_at) >= 2 for d in devices)  # each was moved at least once
     for user_id in on_first_restarted:
         assert partners[user_id].socket.received_so_far("user_offline", lambda e: e["user_id"] == user_id)
     print("rolling restart:", {d.user.username: {"acked": len(d.acked), "retries": dict(d.retries),
