@@ -233,7 +233,9 @@ def huey_settings(env=None):
     from_env names them)."""
     env = os.environ if env is None else env
     return {"REDIS_URL": _required(env, "REDIS_URL"), "REDIS_SENTINEL_PASSWORD": _get(env, "REDIS_SENTINEL_PASSWORD"),
-            "REDIS_POOL_SIZE": _int(env, "REDIS_POOL_SIZE", 50), "REDIS_KEY_PREFIX": env.get("REDIS_KEY_PREFIX", "msg:")}
+            "REDIS_POOL_SIZE": _int(env, "REDIS_POOL_SIZE", 50), "REDIS_KEY_PREFIX": env.get("REDIS_KEY_PREFIX", "msg:"),
+            # Touched every second by a working consumer; deploy/healthcheck.py reads the same default.
+            "CONSUMER_HEARTBEAT_FILE": _get(env, "CONSUMER_HEARTBEAT_FILE") or "/tmp/huey-consumer.heartbeat"}
 
 
 def _jobs_settings(env):

@@ -5,25 +5,33 @@ One image runs every role, so the check follows what the container runs:
   as gunicorn.conf.py reads them) must answer 200 within 3 s. /health is liveness: the process
   serves requests. Not /health/ready: during a PostgreSQL or Redis outage every container would
   turn unhealthy at once, and an orchestrator that restarts unhealthy containers would restart
-  them all for a failure that restarts cannot fix. Readiness (/health/ready) is for routing
-  traffic: the load balancer, or docker-compose's healthcheck for depends_on.
-- anything else (the Huey consumer, a migration): healthy while it runs. It is the container's
-  main process, so when it dies the container stops, which Docker reports and restarts by itself.
+  them all for a failure that restarts cannot fix. Readiness (`--ready`: GET /health/ready) is
+  for routing traffic: the load balancer, or docker-compose's healthcheck for depends_on.
+- the Huey consumer: its heartbeat file (CONSUMER_HEARTBEAT_FILE), touched by its scheduler each
+  time it reads the job schedule from Redis (every second, tasks/__init__.py), must be at most
+  HEARTBEAT_MAX_AGE_SECONDS old: the consumer runs and reaches its queue. (Restarting a consumer
+  costs nothing: it holds no client connections, and its jobs are idempotent.)
+- anything else (a migration): healthy while it runs. It is the container's main process, so
+  when it dies the container stops, which Docker reports and restarts by itself.
 
 Standard library only; exit status 0 healthy, 1 unhealthy.
 """
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+HEARTBEAT_MAX_AGE_SECONDS = 30
+DEFAULT_HEARTBEAT_FILE = "/tmp/huey-consumer.heartbeat"  # as app/config.py's huey_settings
 
-def runs_gunicorn():
-    """Whether a Gunicorn process runs in this container (its command line names gunicorn)."""
+
+def runs(program):
+    """Whether a process in this container runs `program` (its command line names it)."""
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            if b"gunicorn" in cmdline.read_bytes():
+            if program.encode() in cmdline.read_bytes():
                 return True
         except OSError:
             continue  # the process ended while we looked
@@ -35,20 +43,30 @@ def bound_port(env):
     return int(bind.rsplit(":", 1)[1])
 
 
-def answers(port, timeout=3):
-    """Whether GET /health on 127.0.0.1:`port` answers 200."""
+def answers(port, path="/health", timeout=3):
+    """Whether GET `path` on 127.0.0.1:`port` answers 200."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=timeout) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
 
 
-def main():
-    if not runs_gunicorn():
-        return 0
-    return 0 if answers(bound_port(os.environ)) else 1
+def heartbeat_is_fresh(path, max_age=HEARTBEAT_MAX_AGE_SECONDS):
+    """Whether the file at `path` was touched within the last `max_age` seconds."""
+    try:
+        return time.time() - Path(path).stat().st_mtime <= max_age
+    except OSError:
+        return False
+
+
+def main(argv, env):
+    if runs("gunicorn"):
+        return 0 if answers(bound_port(env), "/health/ready" if "--ready" in argv else "/health") else 1
+    if runs("huey_consumer"):
+        return 0 if heartbeat_is_fresh(env.get("CONSUMER_HEARTBEAT_FILE") or DEFAULT_HEARTBEAT_FILE) else 1
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:], os.environ))

@@ -4,6 +4,8 @@ The Huey instance is built at import from REDIS_URL / REDIS_KEY_PREFIX only; the
 task needs is created lazily, once per consumer process, the first time a task runs
 (tasks.context). Importing this package therefore never builds an app.
 """
+from pathlib import Path
+
 from huey import RedisHuey
 from huey.storage import RedisExpireStorage
 
@@ -18,11 +20,14 @@ class PrefixedRedisStorage(RedisExpireStorage):
     """Huey's Redis storage with every key under our REDIS_KEY_PREFIX ("msg:huey:queue", ...).
 
     Results and locks are plain keys with a TTL (RedisExpireStorage), so they work on any
-    Redis version and never pile up.
+    Redis version and never pile up. The consumer's scheduler reads the schedule every second:
+    each read Redis answers touches `heartbeat_file`, whose age tells the worker's health check
+    (deploy/healthcheck.py) that the consumer is alive and reaches its queue.
     """
 
-    def __init__(self, name, **kwargs):
+    def __init__(self, name, heartbeat_file, **kwargs):
         super().__init__(name, clean_name=False, expire_time=RESULT_TTL_SECONDS, **kwargs)
+        self.heartbeat_file = Path(heartbeat_file)
         self.queue_key = f"{name}:queue"
         self.schedule_key = f"{name}:schedule"
         self.notify_prefix = f"{name}:notify:"
@@ -30,6 +35,11 @@ class PrefixedRedisStorage(RedisExpireStorage):
         self.counter_prefix = counter_prefix = f"{name}:counter:".encode()
         self.result_key = lambda k: result_prefix + (k if isinstance(k, bytes) else k.encode())
         self.counter_key = lambda k: counter_prefix + (k if isinstance(k, bytes) else k.encode())
+
+    def read_schedule(self, timestamp):
+        due = super().read_schedule(timestamp)
+        self.heartbeat_file.touch()
+        return due
 
 
 def _build_huey():
@@ -39,7 +49,7 @@ def _build_huey():
     # that vanished without closing the connection, so the consumer reconnects (to a new primary).
     pool = blocking_pool(settings["REDIS_URL"], settings, socket_connect_timeout=2, socket_timeout=10)
     return RedisHuey(f"{settings['REDIS_KEY_PREFIX']}huey", connection_pool=pool, storage_class=PrefixedRedisStorage,
-                     store_none=False, utc=True)
+                     heartbeat_file=settings["CONSUMER_HEARTBEAT_FILE"], store_none=False, utc=True)
 
 
 huey = _build_huey()

@@ -49,6 +49,7 @@ class Production:
     consumer: Consumer
     redis: SentinelRedis
     runtime_dir: Path  # XDG_RUNTIME_DIR of every process
+    consumer_heartbeat: Path
 
     @property
     def api(self):
@@ -78,7 +79,7 @@ def production(stack, app):
     sentinel_redis = SentinelRedis(directory / "redis", REDIS_PASSWORD, SENTINEL_PASSWORD)
     # XDG_RUNTIME_DIR: where Gunicorn would put its control socket (the test of gunicorn.conf.py looks).
     env = {**stack["env"], **SETTINGS, "REDIS_URL": sentinel_redis.url, "REDIS_SENTINEL_PASSWORD": SENTINEL_PASSWORD,
-           "XDG_RUNTIME_DIR": str(directory / "run")}
+           "XDG_RUNTIME_DIR": str(directory / "run"), "CONSUMER_HEARTBEAT_FILE": str(directory / "consumer.heartbeat")}
     started = []
     try:
         api_server, realtime1, realtime2, consumer = _side_by_side(
@@ -91,7 +92,8 @@ def production(stack, app):
                                   **{f"{name}:8001": f"127.0.0.1:{server.port}" for name, server in realtime.items()}},
                                  port)
         started.append(Nginx(nginx_path, conf, port, directory / "nginx"))
-        yield Production(started[-1], api_server, realtime, consumer, sentinel_redis, directory / "run")
+        yield Production(started[-1], api_server, realtime, consumer, sentinel_redis, directory / "run",
+                         directory / "consumer.heartbeat")
     finally:
         for process in reversed(started):
             process.stop()
