@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv flask clean-var
+.PHONY: run test venv flask migrate worker serve clean-var
 
 run: $(VENV)/.runtime
 	$(BIN)/python -m devstack
@@ -13,10 +13,25 @@ test: $(VENV)/.dev
 
 venv: $(VENV)/.dev
 
-# A Flask CLI command against the services of a running `make run`, from a second terminal:
-#   make flask ARGS="users create alice --admin"
+# Operator commands (docs/runbook.md), against the services of a running `make run` (from a second
+# terminal), or against DATABASE_URL / REDIS_URL ... set in the environment or in .env:
+#   make flask ARGS="users create alice --admin"     any Flask command (users, db, redis)
+#   make migrate                                     apply the database migrations
+#   make worker                                      a job consumer
+#   make serve ROLE=realtime PORT=8001               a Gunicorn server of one role (api, realtime)
+ROLE ?= api
+
 flask: $(VENV)/.runtime
 	$(BIN)/python -m devstack flask $(ARGS)
+
+migrate: $(VENV)/.runtime
+	$(BIN)/python -m devstack flask db upgrade
+
+worker: $(VENV)/.runtime
+	$(BIN)/python -m devstack huey_consumer tasks.huey --workers 2
+
+serve: $(VENV)/.runtime
+	ROLE=$(ROLE) $(BIN)/python -m devstack gunicorn -c gunicorn.conf.py wsgi:app
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'

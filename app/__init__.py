@@ -11,7 +11,7 @@ from app import models  # noqa: F401  (tables must be known to Flask-Migrate)
 from app.api.openapi import openapi
 from app.api.parser import JsonProvider
 from app.auth import tokens
-from app.cli import users_cli
+from app.cli import redis_cli, users_cli
 from app.errors import register_errorhandlers
 from app.extensions import cors, db, jwt, limiter, migrate, socketio
 from app.ids import IdConverter
@@ -100,3 +100,4 @@ def register_blueprints(app):
 
 def register_commands(app):
     app.cli.add_command(users_cli)
+    app.cli.add_command(redis_cli)

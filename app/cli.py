@@ -1,12 +1,18 @@
-"""Operator commands: `flask users create USERNAME [--admin]`."""
+"""Operator commands: `flask users create USERNAME [--admin]`, `flask redis clear FAMILY`."""
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from app.api.auth.schemas import RegisterSchema
 from app.errors import ApiError
+from app.redis_client import delete_family
 from app.services.users import register_user
 
 users_cli = AppGroup("users", help="Manage user accounts.")
+redis_cli = AppGroup("redis", help="Manage the service's Redis keys.")
+
+# The key families under REDIS_KEY_PREFIX (docs/runbook.md, "Rolling back", says what clearing each does).
+KEY_FAMILIES = ("typing", "presence", "socket", "revoked", "ratelimit", "limiter", "huey", "jobs", "push", "lock")
 
 
 @users_cli.command("create")
@@ -24,3 +30,11 @@ def create_user(username, admin, display_name, password):
     except ApiError as exc:
         raise click.ClickException(exc.message)
     click.echo(f"created user {user.username} (id {user.id}{', admin' if admin else ''})")
+
+
+@redis_cli.command("clear")
+@click.argument("family", type=click.Choice(KEY_FAMILIES))
+def clear_family(family):
+    """Delete every key of one family, e.g. `flask redis clear typing` (with SCAN, never KEYS)."""
+    deleted = delete_family(family)
+    click.echo(f"deleted {deleted} keys under {current_app.config['REDIS_KEY_PREFIX']}{family}")

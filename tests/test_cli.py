@@ -1,3 +1,4 @@
+from app.redis_client import get_redis, key
 from tests.helpers import PASSWORD
 
 
@@ -41,3 +42,25 @@ def test_users_create_refuses_an_invalid_username_or_password(runner):
 
     assert bad_name.exit_code == 2 and "username" in bad_name.output
     assert bad_password.exit_code == 2 and "password" in bad_password.output
+
+
+def test_redis_clear_deletes_one_key_family_and_nothing_else(runner, app):
+    with app.app_context():
+        redis = get_redis()
+        for n in range(1200):  # more than one batch
+            redis.set(key("typing", 1, n), "1")
+        redis.set(key("presence", "user", 1), "kept")
+        redis.set("other-app:typing:1", "kept")  # outside REDIS_KEY_PREFIX
+
+        result = runner.invoke(args=["redis", "clear", "typing"])
+
+        assert result.exit_code == 0, result.output
+        assert f"deleted 1200 keys under {app.config['REDIS_KEY_PREFIX']}typing" in result.output
+        assert sorted(redis.scan_iter()) == sorted([key("presence", "user", 1), "other-app:typing:1"])
+
+
+def test_redis_clear_refuses_an_unknown_family(runner):
+    result = runner.invoke(args=["redis", "clear", ""])
+
+    assert result.exit_code == 2
+    assert "'typing'" in result.output  # the families it knows
