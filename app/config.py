@@ -323,6 +323,7 @@ def _psycopg2_url(url):
     credentials, at, hosts = parts.netloc.rpartition("@")
     if "," not in hosts:
         return url
-    host_params = [f"host={host.strip()}" for host in hosts.split(",")]  # as written: a socket path stays %2F-encoded
+    # Each host as written: still URL-encoded (a socket directory is %2F...), as the query wants it.
+    host_params = [f"host={host.strip()}" for host in hosts.split(",")]
     query = "&".join(host_params + ([parts.query] if parts.query else []))
     return urlunsplit((parts.scheme, credentials + at, parts.path, query, parts.fragment))

@@ -69,8 +69,9 @@ def _check_settings(env):
 
 # What the operator commands need to reach the services of a running `make run`.
 _DEV_ENV_KEYS = ("DATABASE_URL", "REDIS_URL", "REDIS_SENTINEL_PASSWORD", "JWT_SECRET_KEY", "FLASK_APP",
-                 "REDIS_KEY_PREFIX", "STORAGE_DRIVER", "MEDIA_ROOT", "MEDIA_SIGNING_KEY", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                 "S3_BUCKET_PHOTOS", "S3_ENDPOINT_URL", "S3_PUBLIC_ENDPOINT_URL")
+                 "REDIS_KEY_PREFIX", "STORAGE_DRIVER", "MEDIA_ROOT", "MEDIA_SIGNING_KEY", "AWS_REGION",
+                 "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_BUCKET_PHOTOS", "S3_ENDPOINT_URL",
+                 "S3_PUBLIC_ENDPOINT_URL")
 
 
 def _write_dev_env(var_dir, env):

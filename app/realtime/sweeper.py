@@ -2,8 +2,9 @@
 
 Started at the process's first Socket.IO connection, stopped when the process leaves (shutdown).
 Every round it ends connections whose token expired, announces lapsed typing indicators, re-checks
-idle users and dead processes' users, and beats a few times per PRESENCE_TTL_SECONDS. Each round is bounded (batches), and a failing round
-is logged and retried at the next tick, so Redis or PostgreSQL being briefly down never kills it.
+idle users and dead processes' users, and beats a few times per PRESENCE_TTL_SECONDS. Each round
+is bounded (batches), and a failing round is logged and retried at the next tick, so Redis or
+PostgreSQL being briefly down never kills it.
 """
 import logging
 import time

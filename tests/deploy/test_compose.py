@@ -123,5 +123,5 @@ def test_every_variable_the_files_and_the_services_read_is_documented_in_env_exa
                         for name in SETTING_READ.findall(path.read_text())}
     read_by_compose = {name for file in FILES for name, _, _ in VARIABLE.findall((ROOT / file).read_text()) if name}
 
-    assert read_by_services >= {"DATABASE_URL", "REDIS_URL", "REDIS_SENTINEL_PASSWORD", "ROLE", "BIND"}  # the scan works
+    assert read_by_services >= {"DATABASE_URL", "REDIS_URL", "REDIS_SENTINEL_PASSWORD", "ROLE", "BIND"}  # it scans
     assert (read_by_services | read_by_compose) - documented_settings() == set()
