@@ -19,7 +19,8 @@ def test_restarting_each_realtime_process_in_turn_loses_nothing_and_moves_every_
 
     for name in ("realtime1", "realtime2"):
         restarted_at = time.monotonic()
-        production.realtime[name].restart()
+        production.realtime[name].stop()  # SIGTERM, then a new process on the same port
+        production.realtime[name].start()
         wait_until(lambda: all(d.acks_since(restarted_at) >= 5 for d in devices),
                    f"every device to send again after {name} restarted")
         print(f"after {name} restarted:", {d.user.username: production.processes_of(d.user.id) for d in devices})
