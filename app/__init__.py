@@ -16,6 +16,7 @@ from app.errors import register_errorhandlers
 from app.extensions import cors, db, jwt, limiter, migrate, socketio
 from app.ids import IdConverter
 from app.message_queue import MessageQueue
+from app.realtime import shutdown
 from app.realtime.catch_up import tell_connected_users
 from app.realtime.server import MessagingServer, ReadablePacket
 
@@ -81,6 +82,7 @@ def register_realtime(app):
     # Flask-SocketIO builds a plain socketio.Server and has no option for another class: the
     # gate in front of client events (app/realtime/server.py) is installed on the instance.
     socketio.server.__class__ = MessagingServer
+    app.wsgi_app = shutdown.RefuseNewSessionsWhileLeaving(app.wsgi_app)
     realtime.register(socketio)
     realtime.serve_asyncapi_document(app)
 

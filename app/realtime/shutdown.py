@@ -3,8 +3,9 @@ client is back, on another process, within seconds.
 
 Gunicorn closes the listening socket (gunicorn.conf.py calls `leave` from its SIGTERM handler);
 meanwhile `leave`:
-1. refuses new work: connections are refused and events answered with service_unavailable, an
-   error the client retries (after reconnecting, on another process);
+1. refuses new work: a new Engine.IO session gets HTTP 503 (nginx tries the next process:
+   deploy/nginx.conf), a Socket.IO connect that still arrives is refused, and events are answered
+   with service_unavailable, an error the client retries (after reconnecting, on another process);
 2. lets the events already running finish, so their acknowledgements go out;
 3. ends every connection at the transport level, without Engine.IO's close packet: clients take it
    for a lost connection and reconnect through the load balancer (a close packet tells
@@ -12,8 +13,10 @@ meanwhile `leave`:
    elsewhere, at once rather than when this process's beat lapses;
 4. takes this process out of presence, so no other process waits for its beat to lapse.
 """
+import json
 import logging
 import time
+from urllib.parse import parse_qs
 
 from app.errors import ServiceUnavailable
 from app.extensions import db, socketio
@@ -49,6 +52,24 @@ class Leaving:
 
 
 state = Leaving()
+
+
+class RefuseNewSessionsWhileLeaving:
+    """WSGI middleware in front of Socket.IO: once the process is leaving, a request that would open
+    a new Engine.IO session (no `sid`) is answered 503, before any session exists here."""
+
+    BODY = json.dumps({"error": {"code": "service_unavailable", "message": "this server is restarting"}}).encode()
+
+    def __init__(self, wsgi_app, path="/socket.io/"):
+        self.wsgi_app, self.path = wsgi_app, path
+
+    def __call__(self, environ, start_response):
+        if state.started and environ.get("PATH_INFO", "").startswith(self.path) \
+                and "sid" not in parse_qs(environ.get("QUERY_STRING", "")):
+            start_response("503 Service Unavailable", [("Content-Type", "application/json"), ("Retry-After", "1"),
+                                                       ("Content-Length", str(len(self.BODY)))])
+            return [self.BODY]
+        return self.wsgi_app(environ, start_response)
 
 
 def leave(app):
