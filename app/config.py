@@ -10,8 +10,9 @@ test suite fill them in with embedded servers when they are unset (see devstack/
 import hashlib
 import hmac
 import os
+from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
@@ -168,11 +169,7 @@ def from_env(env=None):
                 "options": f"-c statement_timeout={_int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15000)}",
             },
         },
-        "REDIS_URL": _url(env, "REDIS_URL", ("redis", "rediss", "unix", "redis+sentinel"), "redis://localhost:6379/0"),
-        # The sentinels' own password, when they have one (REDIS_URL=redis+sentinel://...).
-        "REDIS_SENTINEL_PASSWORD": _get(env, "REDIS_SENTINEL_PASSWORD"),
-        # Redis connections per process (a blocking pool: callers wait for a free one).
-        "REDIS_POOL_SIZE": _int(env, "REDIS_POOL_SIZE", 50),
+        **_redis_settings(env),
         "REDIS_KEY_PREFIX": prefix,
         "LOG_LEVEL": _choice(env, "LOG_LEVEL", "INFO", LOG_LEVELS),
         "CORS_ORIGINS": _list(env, "CORS_ORIGINS"),
@@ -232,10 +229,63 @@ def huey_settings(env=None):
     """The settings the Huey instance needs at import time, before any Flask app exists (named as
     from_env names them)."""
     env = os.environ if env is None else env
-    return {"REDIS_URL": _required(env, "REDIS_URL"), "REDIS_SENTINEL_PASSWORD": _get(env, "REDIS_SENTINEL_PASSWORD"),
-            "REDIS_POOL_SIZE": _int(env, "REDIS_POOL_SIZE", 50), "REDIS_KEY_PREFIX": env.get("REDIS_KEY_PREFIX", "msg:"),
+    return {**_redis_settings(env), "REDIS_KEY_PREFIX": env.get("REDIS_KEY_PREFIX", "msg:"),
             # Touched every second by a working consumer; deploy/healthcheck.py reads the same default.
             "CONSUMER_HEARTBEAT_FILE": _get(env, "CONSUMER_HEARTBEAT_FILE") or "/tmp/huey-consumer.heartbeat"}
+
+
+def _redis_settings(env):
+    """Where Redis is (app/redis_client.py builds every connection pool from these)."""
+    url = _url(env, "REDIS_URL", ("redis", "rediss", "unix", SENTINEL_SCHEME), "redis://localhost:6379/0")
+    return {
+        "REDIS_URL": url,
+        "REDIS_SENTINEL": sentinel_target(url),
+        # The sentinels' own password, when they have one (REDIS_URL=redis+sentinel://...).
+        "REDIS_SENTINEL_PASSWORD": _get(env, "REDIS_SENTINEL_PASSWORD"),
+        # Redis connections per process (a blocking pool: callers wait for a free one).
+        "REDIS_POOL_SIZE": _int(env, "REDIS_POOL_SIZE", 50),
+    }
+
+
+SENTINEL_SCHEME = "redis+sentinel"
+
+
+@dataclass(frozen=True)
+class SentinelTarget:
+    """What a redis+sentinel:// URL names: where the sentinels are, and which server of theirs."""
+
+    sentinels: tuple  # ((host, port), ...)
+    service_name: str
+    db: int = 0
+    username: str | None = None
+    password: str | None = None
+
+
+def sentinel_target(url):
+    """The SentinelTarget of a REDIS_URL in the form
+    redis+sentinel://[[user]:password@]sentinel1:26379,sentinel2:26379/<service name>[/<db>]
+    (the password is the Redis servers', as in a redis:// URL), or None for any other URL.
+
+    Raises InvalidSetting when a sentinel address or the service name is missing or malformed
+    (the message never repeats the password)."""
+    parts = urlsplit(url)
+    if parts.scheme != SENTINEL_SCHEME:
+        return None
+    example = f"e.g. REDIS_URL={SENTINEL_SCHEME}://:password@sentinel1:26379,sentinel2:26379/mymaster/0"
+    credentials, _, hosts = parts.netloc.rpartition("@")
+    username, _, password = credentials.partition(":")
+    sentinels = []
+    for address in hosts.split(","):
+        host, _, port = address.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise InvalidSetting(f"REDIS_URL: sentinel address {address!r} is not host:port; {example}")
+        sentinels.append((host.strip("[]"), int(port)))
+    path = [segment for segment in parts.path.split("/") if segment]
+    if not path or len(path) > 2 or (len(path) == 2 and not path[1].isdigit()):
+        raise InvalidSetting(f"REDIS_URL: name the service the sentinels monitor, then optionally the database "
+                             f"number; {example}")
+    return SentinelTarget(tuple(sentinels), unquote(path[0]), int(path[1]) if len(path) == 2 else 0,
+                          unquote(username) or None, unquote(password) or None)
 
 
 def _jobs_settings(env):

@@ -12,58 +12,14 @@ restart: a connection that fails is dropped and the next one asks the sentinels 
 Every user of Redis builds its pool here (the app's client, the Socket.IO message queue, Huey, the
 rate limiters through the app's pool), so all of them understand the same REDIS_URL.
 """
-from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
-
 import redis
 from flask import current_app
 from redis.sentinel import Sentinel, SentinelConnectionPool
 
-SENTINEL_SCHEME = "redis+sentinel"
 # How long asking one sentinel may take before the next one is asked.
 SENTINEL_TIMEOUT_SECONDS = 1
 # How long a caller waits for a free pooled connection before it fails (a 503 to retry).
 POOL_TIMEOUT_SECONDS = 5
-
-
-class InvalidRedisUrl(ValueError):
-    """REDIS_URL is a redis+sentinel:// URL the service cannot use (the message says why)."""
-
-
-@dataclass(frozen=True)
-class SentinelTarget:
-    """What a redis+sentinel:// URL names: where the sentinels are, and which server of theirs."""
-
-    sentinels: tuple  # ((host, port), ...)
-    service_name: str
-    db: int = 0
-    username: str | None = None
-    password: str | None = None
-
-
-def parse_sentinel_url(url):
-    """The SentinelTarget of a redis+sentinel:// URL, or None for any other URL.
-
-    Raises InvalidRedisUrl when a sentinel address or the service name is missing or malformed.
-    """
-    parts = urlsplit(url)
-    if parts.scheme != SENTINEL_SCHEME:
-        return None
-    example = f"e.g. {SENTINEL_SCHEME}://sentinel1:26379,sentinel2:26379/mymaster/0"
-    credentials, _, hosts = parts.netloc.rpartition("@")
-    username, _, password = credentials.partition(":")
-    sentinels = []
-    for address in hosts.split(","):
-        host, _, port = address.strip().rpartition(":")
-        if not host or not port.isdigit():
-            raise InvalidRedisUrl(f"REDIS_URL: sentinel address {address!r} is not host:port; {example}")
-        sentinels.append((host.strip("[]"), int(port)))
-    path = [segment for segment in parts.path.split("/") if segment]
-    if not path or len(path) > 2 or (len(path) == 2 and not path[1].isdigit()):
-        raise InvalidRedisUrl(f"REDIS_URL: name the service the sentinels monitor, then optionally the "
-                              f"database number; {example}")
-    return SentinelTarget(tuple(sentinels), unquote(path[0]), int(path[1]) if len(path) == 2 else 0,
-                          unquote(username) or None, unquote(password) or None)
 
 
 class BlockingSentinelConnectionPool(SentinelConnectionPool, redis.BlockingConnectionPool):
@@ -72,12 +28,12 @@ class BlockingSentinelConnectionPool(SentinelConnectionPool, redis.BlockingConne
 
 def blocking_pool(url, config, **options):
     """The pool every client of ours uses (the app's, the Socket.IO message queue's, Huey's), for
-    `url` (REDIS_URL) with `config`'s REDIS_POOL_SIZE and REDIS_SENTINEL_PASSWORD: past
-    REDIS_POOL_SIZE connections in use, a caller waits its turn (up to POOL_TIMEOUT_SECONDS) instead
-    of failing at once with MaxConnectionsError. `options` are redis-py connection options
-    (timeouts, decode_responses ...). Raises InvalidRedisUrl for a malformed Sentinel URL."""
+    `url` (REDIS_URL) with `config`'s REDIS_SENTINEL (what a redis+sentinel:// URL names, read by
+    app/config.py), REDIS_SENTINEL_PASSWORD and REDIS_POOL_SIZE: past REDIS_POOL_SIZE connections in
+    use, a caller waits its turn (up to POOL_TIMEOUT_SECONDS) instead of failing at once with
+    MaxConnectionsError. `options` are redis-py connection options (timeouts, decode_responses ...)."""
     size = {"max_connections": config["REDIS_POOL_SIZE"], "timeout": POOL_TIMEOUT_SECONDS}
-    target = parse_sentinel_url(url)
+    target = config["REDIS_SENTINEL"]
     if target is None:
         return redis.BlockingConnectionPool.from_url(url, **size, **options)
     sentinel = Sentinel(target.sentinels, sentinel_kwargs={

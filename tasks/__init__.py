@@ -48,8 +48,9 @@ def _build_huey():
     # too). The read timeout outlasts the consumer's 1 s blocking pops; it ends a wait on a Redis
     # that vanished without closing the connection, so the consumer reconnects (to a new primary).
     pool = blocking_pool(settings["REDIS_URL"], settings, socket_connect_timeout=2, socket_timeout=10)
-    return RedisHuey(f"{settings['REDIS_KEY_PREFIX']}huey", connection_pool=pool, storage_class=PrefixedRedisStorage,
-                     heartbeat_file=settings["CONSUMER_HEARTBEAT_FILE"], store_none=False, utc=True)
+    return RedisHuey(f"{settings['REDIS_KEY_PREFIX']}huey", connection_pool=pool,
+                     storage_class=PrefixedRedisStorage, heartbeat_file=settings["CONSUMER_HEARTBEAT_FILE"],
+                     store_none=False, utc=True)
 
 
 huey = _build_huey()

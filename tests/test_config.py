@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import create_engine, make_url
 
-from app.config import MissingSetting, SettingError, from_env
+from app.config import MissingSetting, SentinelTarget, SettingError, from_env
 
 BASE = {"DATABASE_URL": "postgresql://u:p@db:5432/messaging", "REDIS_URL": "redis://cache:6379/0",
         "JWT_SECRET_KEY": "s" * 64}
@@ -78,7 +78,14 @@ def test_issuer_and_audience_apply_to_issued_and_accepted_tokens():
     ("LOG_LEVEL", "verbose", "must be one of DEBUG", "LOG_LEVEL=INFO"),
     ("JWT_ALGORITHM", "none", "must be one of HS256", "JWT_ALGORITHM=HS256"),
     ("JOBS_TIMEZONE", "Mars/Olympus", "not an IANA time zone", "JOBS_TIMEZONE=Europe/Berlin"),
-    ("REDIS_URL", "localhost:6379", "must be a redis://, rediss://, unix:// URL", "REDIS_URL=redis://"),
+    ("REDIS_URL", "localhost:6379", "must be a redis://, rediss://, unix://, redis+sentinel:// URL",
+     "REDIS_URL=redis://"),
+    ("REDIS_URL", "redis+sentinel://s1:26379", "name the service the sentinels monitor", "REDIS_URL=redis+sentinel://"),
+    ("REDIS_URL", "redis+sentinel://s1:26379/mymaster/zero", "name the service", "REDIS_URL=redis+sentinel://"),
+    ("REDIS_URL", "redis+sentinel://:pw@s1/mymaster", "sentinel address 's1' is not host:port",
+     "REDIS_URL=redis+sentinel://"),
+    ("REDIS_URL", "redis+sentinel://s1:26379,,s2:26379/mymaster", "sentinel address '' is not host:port",
+     "REDIS_URL=redis+sentinel://"),
     ("VAPID_PRIVATE_KEY", "only-one-of-the-pair", "VAPID_PUBLIC_KEY: required with the other", "e.g."),
 ])
 def test_a_bad_setting_is_one_line_naming_it_its_problem_and_a_good_value(name, value, problem, example):
@@ -109,3 +116,18 @@ def test_a_url_setting_is_refused_without_echoing_its_password():
 
 def test_an_empty_setting_means_its_default():
     assert from_env({**BASE, "SEND_RATE_LIMIT": "", "PUSH_ALLOW_HTTP_ENDPOINTS": " "})["SEND_RATE_LIMIT"] == 100
+
+
+def test_a_sentinel_url_names_the_sentinels_the_service_the_database_and_the_password():
+    config = from_env({**BASE, "REDIS_URL": "redis+sentinel://:s%40cret@sentinel1:26379,10.0.0.2:26380/mymaster/2",
+                       "REDIS_SENTINEL_PASSWORD": "sentinels-own"})
+
+    assert config["REDIS_SENTINEL"] == SentinelTarget(sentinels=(("sentinel1", 26379), ("10.0.0.2", 26380)),
+                                                      service_name="mymaster", db=2, username=None, password="s@cret")
+    assert config["REDIS_SENTINEL_PASSWORD"] == "sentinels-own"
+
+
+def test_a_sentinel_url_without_a_database_uses_database_0_and_other_urls_name_no_sentinel():
+    assert from_env({**BASE, "REDIS_URL": "redis+sentinel://s1:26379/mymaster"})["REDIS_SENTINEL"] == \
+        SentinelTarget((("s1", 26379),), "mymaster")
+    assert from_env(BASE)["REDIS_SENTINEL"] is None

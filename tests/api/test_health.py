@@ -52,7 +52,8 @@ def test_a_multi_host_database_url_reaches_the_server_after_one_that_is_down(app
     host, port = url.host or url.query["host"], url.port or url.query.get("port", 5432)
     credentials = quote(url.username) + (f":{quote(url.password)}" if url.password else "")
     hosts = f"127.0.0.1:{free_port()},{quote(host, safe='')}:{port}"
-    monkeypatch.setenv("DATABASE_URL", f"postgresql://{credentials}@{hosts}/{url.database}?target_session_attrs=read-write")
+    monkeypatch.setenv("DATABASE_URL",
+                       f"postgresql://{credentials}@{hosts}/{url.database}?target_session_attrs=read-write")
     client = ApiClient(make_app().test_client())
 
     ready = client.get("/health/ready")

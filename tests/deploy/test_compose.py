@@ -18,7 +18,8 @@ SCHEMA = json.loads((ROOT / "tests" / "vendor" / "compose-spec" / "compose-spec.
 VARIABLE = re.compile(r"\$\$|\$\{([A-Z][A-Z0-9_]*)(?:(:?[-?])([^}]*))?\}")
 # Where the services read their settings: the app, the jobs, Gunicorn's and the image's files.
 SERVICE_SOURCES = ["app/**/*.py", "tasks/*.py", "gunicorn.conf.py", "wsgi.py", "deploy/healthcheck.py"]
-SETTING_READ = re.compile(r"""(?:\(env, |env\.get\(|environ\.get\(|environ\[|getenv\()["']([A-Z][A-Z0-9_]*)["']""")
+SETTING_READ = re.compile(
+    r"""(?:\(env, |\benv\.get\(|os\.environ\.get\(|os\.environ\[|getenv\()["']([A-Z][A-Z0-9_]*)["']""")
 
 
 class MissingVariable(Exception):
