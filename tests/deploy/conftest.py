@@ -12,9 +12,11 @@ import psutil
 import pytest
 import redis
 
-from app.redis_client import connection_pool
+from app.config import sentinel_target
+from app.redis_client import blocking_pool
+from app.rooms import NAMESPACE
 from devstack.net import free_port
-from tests.helpers import ApiClient, HttpSession, wait_until
+from tests.helpers import ApiClient, HttpSession
 from tests.redis_sentinel import SentinelRedis
 from tests.servers import ROOT, Consumer, Nginx, Server
 from tests.sockets import SocketClient
@@ -59,17 +61,21 @@ class Production:
     @functools.cached_property
     def redis_client(self):
         """A client of the production shape's Redis, through its sentinels."""
-        return redis.Redis(connection_pool=connection_pool(self.redis.url, SENTINEL_PASSWORD, decode_responses=True,
-                                                           socket_timeout=2, socket_connect_timeout=2))
+        settings = {"REDIS_SENTINEL": sentinel_target(self.redis.url), "REDIS_SENTINEL_PASSWORD": SENTINEL_PASSWORD,
+                    "REDIS_POOL_SIZE": 4}
+        return redis.Redis(connection_pool=blocking_pool(self.redis.url, settings, decode_responses=True,
+                                                         socket_timeout=2, socket_connect_timeout=2))
 
-    def processes_of(self, user_id):
-        """The realtime processes ("realtime1", ...) holding the user's connections, from the
-        presence records (sid -> "<host>:<pid>:<nonce>|..."; the pid is the Gunicorn worker's)."""
-        fields = self.redis_client.hgetall(f"{SETTINGS['REDIS_KEY_PREFIX']}presence:user:{user_id}")
-        pids = {int(value.split("|")[0].split(":")[1]) for sid, value in fields.items() if not sid.startswith("~")}
-        return sorted(name for name, server in self.realtime.items()
-                      if pids & {child.pid for child in psutil.Process(server.process.pid).children()})
-
+    def process_of(self, user, socket):
+        """The realtime process ("realtime1" ...) holding `socket`'s connection, from its presence
+        record (sid -> "<host>:<pid>:<nonce>|...", the pid the Gunicorn worker's); None without one."""
+        sid = socket.sio.get_sid(NAMESPACE)  # None while it reconnects
+        value = sid and self.redis_client.hget(f"{SETTINGS['REDIS_KEY_PREFIX']}presence:user:{user.id}", sid)
+        if not value:
+            return None
+        pid = int(value.split("|")[0].split(":")[1])
+        return next((name for name, server in self.realtime.items()
+                     if pid in {child.pid for child in psutil.Process(server.process.pid).children()}), None)
 
 @pytest.fixture(scope="package")
 def production(stack, app):
@@ -135,12 +141,11 @@ def connect_elsewhere(production, connect):
     def open_client(user, taken, **options):
         for _ in range(20):
             client = connect(user, **options)
-            wait_until(lambda: production.processes_of(user.id), "the connection's presence record")
-            [process] = production.processes_of(user.id)
+            process = production.process_of(user, client)  # recorded before the connection is confirmed
+            assert process is not None
             if process != taken:
                 return client, process
             client.close()
-            wait_until(lambda: not production.processes_of(user.id), "the connection to end")
         pytest.fail(f"20 connections in a row landed on {taken}")
 
     return open_client

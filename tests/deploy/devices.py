@@ -76,6 +76,10 @@ class Device:
             self._catch_up_due.clear()
             self._catch_up()
 
+    def highest_seq(self):
+        with self._seqs_lock:
+            return max(self.seqs, default=0)
+
     def acks_since(self, moment):
         return sum(1 for _, acked in self.sends if acked > moment)
 
@@ -150,7 +154,7 @@ def pairs_across_processes(production, connect, connect_elsewhere, transports_of
         first, second = api.user(), api.user()
         conversation_id = api.conversation(first, second)
         first_socket = connect(first, reconnection=True)
-        [first_process] = production.processes_of(first.id)
+        first_process = production.process_of(first, first_socket)
         second_socket, _ = connect_elsewhere(second, first_process, reconnection=True, transports=transports)
         devices += [Device(api, first, conversation_id, first_socket),
                     Device(api, second, conversation_id, second_socket)]

@@ -23,7 +23,7 @@ def test_websocket_and_long_polling_clients_on_different_processes_talk_live(pro
     alice, bob = api.user(), api.user()
     conversation_id = api.conversation(alice, bob)
     alice_socket = connect(alice)
-    [alice_process] = production.processes_of(alice.id)
+    alice_process = production.process_of(alice, alice_socket)
     bob_socket, bob_process = connect_elsewhere(bob, alice_process, transports=["polling"])
 
     # Long-polling: each exchange is a few HTTP requests, each of which must reach bob's process.
@@ -36,7 +36,8 @@ def test_websocket_and_long_polling_clients_on_different_processes_talk_live(pro
         assert alice_socket.wait_for("message_received")["message"]["content"] == f"pong {n}"
 
     assert alice_process != bob_process
-    assert production.processes_of(bob.id) == [bob_process]  # one polling session, never moved
+    assert production.process_of(bob, bob_socket) == bob_process  # one polling session, never moved
+    assert bob_socket.disconnected.empty()
     assert bob_socket.sio.eio.transport() == "polling"
     assert "realtime_route" in bob_socket.sio.eio.http.cookies  # the sticky cookie nginx handed out
 

@@ -12,7 +12,7 @@ def test_restarting_each_realtime_process_in_turn_loses_nothing_and_moves_every_
         production, connect, connect_elsewhere):
     # One pair talks over WebSocket, the other partly over long-polling.
     devices, partners = pairs_across_processes(production, connect, connect_elsewhere, [["websocket"], ["polling"]])
-    on_first_restarted = [d.user.id for d in devices if production.processes_of(d.user.id) == ["realtime1"]]
+    on_first_restarted = [d.user.id for d in devices if production.process_of(d.user, d.socket) == "realtime1"]
     for device in devices:
         device.start()
     wait_until(lambda: all(d.acks_since(0) >= 5 for d in devices), "every device to send")
@@ -23,7 +23,7 @@ def test_restarting_each_realtime_process_in_turn_loses_nothing_and_moves_every_
         production.realtime[name].start()
         wait_until(lambda: all(d.acks_since(restarted_at) >= 5 for d in devices),
                    f"every device to send again after {name} restarted")
-        print(f"after {name} restarted:", {d.user.username: production.processes_of(d.user.id) for d in devices})
+        print(f"after {name} restarted:", {d.user.username: production.process_of(d.user, d.socket) for d in devices})
     for device in devices:
         device.stop()
 
