@@ -56,11 +56,6 @@ def register_extensions(app):
     redis_client.init_app(app)
     jwt.init_app(app)
     tokens.register(jwt)
-    # The limiter counts on the app's own connection pool, so it reaches Redis however REDIS_URL
-    # names it (a server, a unix socket, Sentinel); "redis://" only picks the `limits` Redis storage.
-    app.config["RATELIMIT_STORAGE_URI"] = "redis://"
-    app.config["RATELIMIT_STORAGE_OPTIONS"] = {**app.config["RATELIMIT_STORAGE_OPTIONS"],
-                                               "connection_pool": app.extensions["redis"].connection_pool}
     limiter.init_app(app)
     cors.init_app(app, origins=app.config["CORS_ORIGINS"] or [], supports_credentials=False)
     openapi.init_app(app)

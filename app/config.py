@@ -152,6 +152,7 @@ def from_env(env=None):
     """Build the Flask config mapping from environment variables."""
     env = os.environ if env is None else env
     prefix = env.get("REDIS_KEY_PREFIX", "msg:")
+    redis = _redis_settings(env)
     config = {
         "SQLALCHEMY_DATABASE_URI": _psycopg2_url(_url(env, "DATABASE_URL", ("postgresql", "postgres"),
                                                       "postgresql://user:password@localhost:5432/messaging")),
@@ -169,7 +170,7 @@ def from_env(env=None):
                 "options": f"-c statement_timeout={_int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15000)}",
             },
         },
-        **_redis_settings(env),
+        **redis,
         "REDIS_KEY_PREFIX": prefix,
         "LOG_LEVEL": _choice(env, "LOG_LEVEL", "INFO", LOG_LEVELS),
         "CORS_ORIGINS": _list(env, "CORS_ORIGINS"),
@@ -191,12 +192,9 @@ def from_env(env=None):
         "LOGIN_RATE_LIMIT_PER_IP": _rate_limit(env, "LOGIN_RATE_LIMIT_PER_IP", "30 per minute"),
         "LOGIN_RATE_LIMIT_PER_USERNAME": _rate_limit(env, "LOGIN_RATE_LIMIT_PER_USERNAME", "10 per 15 minutes"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 256 * 1024),
-        # flask-limiter: shared Redis storage (the app's own connection pool: create_app), per-process
-        # memory if Redis is down. Its headers are off (it would add Retry-After to successful
-        # logins): app/api/auth/routes.py adds them.
-        # The `limits` storage puts its own prefix first ("LIMITS:" by default): make it ours,
-        # so the login counters live under REDIS_KEY_PREFIX like every other key.
-        "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"{prefix}limiter"},
+        # flask-limiter: shared Redis storage, per-process memory if Redis is down. Its headers are
+        # off (it would add Retry-After to successful logins): app/api/auth/routes.py adds them.
+        **_limiter_storage(redis, prefix),
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
@@ -245,6 +243,27 @@ def _redis_settings(env):
         # Redis connections per process (a blocking pool: callers wait for a free one).
         "REDIS_POOL_SIZE": _int(env, "REDIS_POOL_SIZE", 50),
     }
+
+
+def _limiter_storage(redis, prefix):
+    """Where flask-limiter (the `limits` package) counts: REDIS_URL (`redis`: _redis_settings) in its
+    spelling (redis+unix:// for a socket; for Sentinel the sentinels in the URL and the rest as
+    options), under REDIS_KEY_PREFIX."""
+    url, target = redis["REDIS_URL"], redis["REDIS_SENTINEL"]
+    # The `limits` storage puts its own prefix first ("LIMITS:" by default): make it ours,
+    # so the login counters live under REDIS_KEY_PREFIX like every other key.
+    options = {"key_prefix": f"{prefix}limiter"}
+    if target:
+        url = f"{SENTINEL_SCHEME}://" + ",".join(f"{host}:{port}" for host, port in target.sentinels)
+        # Counts are read from the primary too (not a lagging replica); the sentinels are asked
+        # with the same 1 s timeouts as app/redis_client.py asks them.
+        options.update(service_name=target.service_name, db=target.db, username=target.username,
+                       password=target.password, use_replicas=False,
+                       sentinel_kwargs={"password": redis["REDIS_SENTINEL_PASSWORD"], "socket_timeout": 1,
+                                        "socket_connect_timeout": 1})
+    elif url.startswith("unix://"):
+        url = "redis+unix://" + url[len("unix://"):]
+    return {"RATELIMIT_STORAGE_URI": url, "RATELIMIT_STORAGE_OPTIONS": options}
 
 
 SENTINEL_SCHEME = "redis+sentinel"

@@ -131,3 +131,23 @@ def test_a_sentinel_url_without_a_database_uses_database_0_and_other_urls_name_n
     assert from_env({**BASE, "REDIS_URL": "redis+sentinel://s1:26379/mymaster"})["REDIS_SENTINEL"] == \
         SentinelTarget((("s1", 26379),), "mymaster")
     assert from_env(BASE)["REDIS_SENTINEL"] is None
+
+
+@pytest.mark.parametrize("redis_url, storage_uri", [("redis://cache:6379/0", "redis://cache:6379/0"),
+                                                     ("unix:///tmp/redis.sock", "redis+unix:///tmp/redis.sock")])
+def test_the_login_limiter_counts_in_the_same_redis(redis_url, storage_uri):
+    config = from_env({**BASE, "REDIS_URL": redis_url})
+
+    assert config["RATELIMIT_STORAGE_URI"] == storage_uri
+    assert config["RATELIMIT_STORAGE_OPTIONS"] == {"key_prefix": "msg:limiter"}
+
+
+def test_the_login_limiter_asks_the_same_sentinels_for_the_primary():
+    config = from_env({**BASE, "REDIS_URL": "redis+sentinel://:secret@s1:26379,s2:26380/mymaster/2",
+                       "REDIS_SENTINEL_PASSWORD": "sentinels-own"})
+
+    assert config["RATELIMIT_STORAGE_URI"] == "redis+sentinel://s1:26379,s2:26380"
+    assert config["RATELIMIT_STORAGE_OPTIONS"] == {
+        "key_prefix": "msg:limiter", "service_name": "mymaster", "db": 2, "username": None, "password": "secret",
+        "use_replicas": False,
+        "sentinel_kwargs": {"password": "sentinels-own", "socket_timeout": 1, "socket_connect_timeout": 1}}

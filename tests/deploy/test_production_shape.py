@@ -16,6 +16,8 @@ def test_rest_and_readiness_through_nginx(production):
     assert [m["id"] for m in history] == [sent["id"]]
     assert ready.status_code == 200, ready.json()
     assert ready.json()["checks"] == {"postgres": "ok", "redis": "ok"}
+    # The login limiter counted in the Sentinel-managed Redis (not in its per-process fallback).
+    assert list(production.redis_client.scan_iter(match="msg:limiter*"))
 
 
 def test_websocket_and_long_polling_clients_on_different_processes_talk_live(production, connect, connect_elsewhere):
