@@ -10,6 +10,7 @@ COPY . .
 RUN useradd --system --uid 10001 app && mkdir -p /srv/var/media && chown -R app /srv/var
 USER app
 ENV FLASK_APP=app:create_app
-# Liveness (GET /health) of a Gunicorn role; other roles are healthy while they run (deploy/healthcheck.py).
+# Liveness (GET /health) of a Gunicorn role, the heartbeat of the job consumer; anything else is healthy
+# while it runs (deploy/healthcheck.py).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["python", "deploy/healthcheck.py"]
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
