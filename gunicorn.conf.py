@@ -9,8 +9,11 @@
 import gc
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 
+import log_format
 from http_workers import LIMIT_REQUEST_FIELD_SIZE, LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE
 
 role = os.environ.get("ROLE", "api")
@@ -39,13 +42,39 @@ graceful_timeout = 20
 # every instance on a host (the api and realtime processes, the tests' servers) would take it over
 # from the one before. Orchestrators and operators use signals (SIGTERM, SIGHUP, TTIN/TTOU).
 control_socket_disable = True
-# Socket.IO connections log their own connect/disconnect lines; per-request lines would be noise.
-accesslog = None if role == "realtime" else "-"
+# Every line, the master's and the workers', in the one format of log_format.py. The app logs each
+# HTTP request itself, with its route and request id (app/request_observer.py), and Socket.IO
+# connections their connects and disconnects: Gunicorn's access line would say it twice.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-# Neither headers (Authorization) nor query strings (search terms) reach the access log: the
-# request is logged as method, path and protocol.
-access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
+logconfig_dict = log_format.logging_config((os.environ.get("LOG_FORMAT") or "json").strip().lower(),
+                                           loglevel.upper(), role)
+
+
+def on_starting(server):
+    """Give this master's workers a fresh directory of their own for Prometheus metrics.
+
+    prometheus_client's multiprocess mode: each worker writes its figures to files in
+    PROMETHEUS_MULTIPROC_DIR and GET /metrics adds up those of every worker, dead ones included
+    (counters never go down). The directory must be empty at start and used by one master only,
+    so it is made here (under TMPDIR), before any worker exists, and removed at exit.
+    Workers import prometheus_client after this, so they see the variable.
+    """
+    directory = tempfile.mkdtemp(prefix=f"messaging-metrics-{role}-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    server.log.info("metrics directory %s", directory)
+
+
+def child_exit(server, worker):
+    """A worker is gone: its live gauges (connections open, requests in flight) stop counting."""
+    from prometheus_client import multiprocess  # here: the master must not load it before on_starting
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
 
 def post_worker_init(worker):

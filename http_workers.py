@@ -13,6 +13,7 @@ standard library (wsgi.py).
 """
 import http.client
 import json
+import uuid
 
 from geventwebsocket.handler import WebSocketHandler
 from gunicorn import util
@@ -39,12 +40,13 @@ _PARSE_ERROR_STATUS = ((LimitRequestLine, 414), (LimitRequestHeaders, 431), (Exp
                        (UnsupportedTransferCoding, 501), (ForbiddenProxyRequest, 403))
 
 
-def error_response(status):
-    """The whole HTTP/1.1 response for an error the server answers itself."""
+def error_response(status, request_id=None):
+    """The whole HTTP/1.1 response for an error the server answers itself (`request_id` for a 500)."""
     from app.errors import error_body, status_code_name  # in a worker only: see the module docstring
 
     name = status_code_name(status)
-    body = json.dumps({"error": error_body(name, MESSAGES.get(status, name.replace("_", " ")))}).encode()
+    body = json.dumps({"error": error_body(name, MESSAGES.get(status, name.replace("_", " ")),
+                                           request_id=request_id)}).encode()
     head = (f"HTTP/1.1 {status} {http.client.responses.get(status, 'Error')}\r\nConnection: close\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
     return head.encode("latin-1") + body
@@ -55,16 +57,17 @@ class ApiWorker(GeventWorker):
 
     def handle_error(self, req, client, addr, exc):
         app_fault = isinstance(exc, (InvalidResponseHeader, InvalidResponseHeaderName))
+        request_id = None
         if isinstance(exc, ParseException) and not app_fault:
             status = next((code for kind, code in _PARSE_ERROR_STATUS if isinstance(exc, kind)), 400)
             # Not str(exc), as Gunicorn logs it: that quotes the request line, query included.
             self.log.warning("refused a request it could not read from %s: %s %s",
                              addr[0] if addr else "", status, type(exc).__name__)
         else:
-            status = 500
-            self.log.exception("error handling a request")
+            status, request_id = 500, uuid.uuid4().hex
+            self.log.exception("error handling a request", extra={"request_id": request_id})
         try:
-            util.write_nonblock(client, error_response(status))
+            util.write_nonblock(client, error_response(status, request_id))
             # Read out what the client has sent already: closing with unread data resets the
             # connection, and the client may lose the answer before it reads it.
             client.setblocking(False)

@@ -3,9 +3,12 @@ import functools
 import logging
 
 from flask import Flask
+from sqlalchemy import text
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import api, realtime, redis_client, security_headers, web
+import log_format
+from app import api, database_observer, metrics_endpoint, outages, realtime, redis_client, security_headers, web
 from app import config as settings
 from app import models  # noqa: F401  (tables must be known to Flask-Migrate)
 from app.api.openapi import openapi
@@ -16,9 +19,10 @@ from app.errors import register_errorhandlers
 from app.extensions import cors, db, jwt, limiter, migrate, socketio
 from app.ids import IdConverter
 from app.message_queue import MessageQueue
-from app.realtime import shutdown
+from app.realtime import connections, shutdown
 from app.realtime.catch_up import tell_connected_users
 from app.realtime.server import MessagingServer, ReadablePacket
+from app.request_observer import RequestObserver, note_route
 
 
 class MessagingApp(Flask):
@@ -37,11 +41,7 @@ def create_app(overrides=None):
     app.config.update(settings.from_env())
     if overrides:
         app.config.update(overrides)
-    if app.config["TRUSTED_PROXIES"]:
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    register_observability(app)
     register_extensions(app)
     register_jobs(app)
     register_blueprints(app)
@@ -50,10 +50,44 @@ def create_app(overrides=None):
     return app
 
 
+def register_observability(app):
+    """Logs, the request id and metrics of every HTTP request, and GET /metrics (docs/runbook.md).
+
+    Gunicorn (gunicorn.conf.py) and the job consumer (tasks/metrics.py) configure logging for the
+    whole process before they build the app; a process that has not (the flask CLI) gets the same
+    format here. The request observer sits inside ProxyFix, which gives it the client's address.
+    """
+    if not logging.getLogger().handlers:
+        log_format.configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+    hops = app.config["TRUSTED_PROXIES"]
+    app.wsgi_app = RequestObserver(app.wsgi_app, trust_forwarded_id=hops > 0)
+    note_route(app)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {metrics_endpoint.PATH: metrics_endpoint.exposition(
+        app.config["METRICS_TOKEN"], lambda: metrics_endpoint.process_registry(
+            metrics_endpoint.RealtimeCollector(connections.table, socketio.server.manager)))})
+
+
+def watch_dependencies(app):
+    """Database metrics, and the probes that tell when PostgreSQL or Redis is back (app/outages.py)."""
+    with app.app_context():
+        engine = db.engine
+    database_observer.observe(engine)
+
+    def postgres_answers():
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    outages.watch("postgres", postgres_answers)
+    outages.watch("redis", app.extensions["redis"].ping)
+
+
 def register_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     redis_client.init_app(app)
+    watch_dependencies(app)
     jwt.init_app(app)
     tokens.register(jwt)
     limiter.init_app(app)

@@ -33,6 +33,8 @@ class InvalidSetting(SettingError):
 
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("JSON", "TEXT")
+METRICS_TOKEN_MIN_LENGTH = 16
 JWT_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512")
 JWT_SECRET_MIN_LENGTH = 32
 
@@ -173,6 +175,8 @@ def from_env(env=None):
         **redis,
         "REDIS_KEY_PREFIX": prefix,
         "LOG_LEVEL": _choice(env, "LOG_LEVEL", "INFO", LOG_LEVELS),
+        # One line format for every process (log_format.py): json for aggregation, text to read.
+        "LOG_FORMAT": _choice(env, "LOG_FORMAT", "JSON", LOG_FORMATS).lower(),
         "CORS_ORIGINS": _list(env, "CORS_ORIGINS"),
         # How many reverse proxies (nginx, a load balancer) stand in front: their X-Forwarded-For
         # entries are trusted for the client address (per-IP login limits, logs). 0: none.
@@ -217,10 +221,28 @@ def from_env(env=None):
         },
     }
     config.update(_jwt_settings(env))
+    config.update(_metrics_settings(env))
     config.update(_jobs_settings(env))
     config.update(_push_settings(env))
     config.update(_storage_settings(env))
     return config
+
+
+def _metrics_settings(env):
+    """Who may scrape the Prometheus metrics (docs/runbook.md, "Metrics"): only a scraper that
+    presents METRICS_TOKEN as a bearer token; without it /metrics answers 404. The job consumer
+    serves them on METRICS_BIND (host:port; unset: it serves none)."""
+    token = _get(env, "METRICS_TOKEN")
+    if token is not None and len(token) < METRICS_TOKEN_MIN_LENGTH:  # the value itself is never echoed
+        raise InvalidSetting(f"METRICS_TOKEN: {len(token)} characters, at least {METRICS_TOKEN_MIN_LENGTH} random "
+                             f"ones are needed; e.g. METRICS_TOKEN=$(python3 -c 'import secrets; "
+                             f"print(secrets.token_hex(16))')")
+    bind = _get(env, "METRICS_BIND")
+    if bind is not None:
+        host, _, port = bind.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise _invalid("METRICS_BIND", bind, "not host:port", "0.0.0.0:9101")
+    return {"METRICS_TOKEN": token, "METRICS_BIND": bind}
 
 
 def huey_settings(env=None):

@@ -1,6 +1,7 @@
 """One error type for the domain and one JSON error body for every failure.
 
-Body: {"error": {"code": "<machine code>", "message": "<human text>", "details": {...}?}}
+Body: {"error": {"code": "<machine code>", "message": "<human text>", "details": {...}?,
+"request_id": "..."?}}; request_id only on 5xx answers over HTTP (app/request_observer.py).
 The Socket.IO acknowledgement carries the same object: {"ok": false, "error": {...}}.
 `error_body` builds that object, for every door (REST, Socket.IO, the server's own errors).
 """
@@ -13,18 +14,33 @@ from flask import jsonify
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+import log_format
+from app import metrics, outages
+
 log = logging.getLogger(__name__)
 
 DATABASE_ERRORS = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)
 REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
-def error_body(code, message, details=None):
-    """The error object: {"code", "message", "details"?}; `details` only when there is something in it."""
+def error_body(code, message, details=None, request_id=None):
+    """The error object: {"code", "message", "details"?, "request_id"?}; `details` only when there is
+    something in it; `request_id` is given for 5xx answers only, so a user's report of one can be
+    matched to its log lines."""
     body = {"code": code, "message": message}
     if details:
         body["details"] = details
+    if request_id:
+        body["request_id"] = request_id
     return body
+
+
+def dependency_of(exc):
+    """"postgres" or "redis" when `exc` says that dependency is unreachable, else None."""
+    for errors, name in ((DATABASE_ERRORS, "postgres"), (REDIS_ERRORS, "redis")):
+        if isinstance(exc, errors):
+            return name
+    return None
 
 
 class ApiError(Exception):
@@ -93,24 +109,39 @@ class InternalError(ApiError):
 
 
 def as_api_error(exc):
-    """What the caller is told about `exc`, whichever door it came through.
+    """What the caller is told about `exc`, whichever door it came through (see `translate`); a
+    dependency found unreachable is reported to app/outages.py, a pool timeout counted."""
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):
+        metrics.DB_POOL_TIMEOUTS.inc()
+    dependency = dependency_of(exc)
+    if dependency:
+        outages.lost(dependency, exc)
+    return translate(exc)
 
-    Schema errors name the fields; PostgreSQL or Redis being unreachable is a 503 to retry shortly;
-    anything unexpected is an InternalError (the caller logs it).
+
+def translate(exc):
+    """The ApiError that stands for `exc`, with no side effect.
+
+    Schema errors name the fields; PostgreSQL or Redis being unreachable, or no pooled database
+    connection free in time, is a 503 to retry shortly; anything unexpected is an InternalError
+    (the caller logs it).
     """
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, marshmallow.ValidationError):
         return InvalidFields(exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages})
-    for errors, name in ((DATABASE_ERRORS, "database"), (REDIS_ERRORS, "redis")):
-        if isinstance(exc, errors):
-            log.warning("%s unavailable: %s", name, exc.__class__.__name__)
-            return ServiceUnavailable(f"{name} unavailable, retry shortly", headers={"Retry-After": "1"})
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):
+        return ServiceUnavailable("database busy, retry shortly", headers={"Retry-After": "1"})
+    dependency = dependency_of(exc)
+    if dependency:
+        return ServiceUnavailable(f"{'database' if dependency == 'postgres' else dependency} unavailable, "
+                                  "retry shortly", headers={"Retry-After": "1"})
     return InternalError()
 
 
 def error_response(status, code, message, details=None, headers=None):
-    response = jsonify(error=error_body(code, message, details))
+    request_id = log_format.bound("request_id") if status >= 500 else None
+    response = jsonify(error=error_body(code, message, details, request_id))
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -146,6 +177,7 @@ def handle_http_exception(exc):
 
 
 def handle_dependency_down(exc):
+    """PostgreSQL or Redis unreachable, or no pooled database connection free in time: 503."""
     return handle_api_error(as_api_error(exc))
 
 
@@ -157,6 +189,6 @@ def handle_unexpected(exc):
 def register_errorhandlers(app):
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
-    for dependency_error in DATABASE_ERRORS + REDIS_ERRORS:
+    for dependency_error in DATABASE_ERRORS + REDIS_ERRORS + (sqlalchemy.exc.TimeoutError,):
         app.register_error_handler(dependency_error, handle_dependency_down)
     app.register_error_handler(Exception, handle_unexpected)

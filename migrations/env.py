@@ -1,5 +1,4 @@
 import logging
-from logging.config import fileConfig
 
 from flask import current_app
 
@@ -9,10 +8,8 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-# disable_existing_loggers=False: an in-process upgrade (the test session) must not silence the app's loggers.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Logging is the app's (create_app runs first, with the one line format of log_format.py): the
+# [loggers] sections Alembic's template puts in alembic.ini would replace it with their own.
 logger = logging.getLogger('alembic.env')
 
 

@@ -1,14 +1,15 @@
 """Background jobs on Huey + Redis. Run the consumer with `huey_consumer tasks.huey`.
 
 The Huey instance is built at import from REDIS_URL / REDIS_KEY_PREFIX only; the Flask app a
-task needs is created lazily, once per consumer process, the first time a task runs
-(tasks.context). Importing this package therefore never builds an app.
+task needs is created lazily, once per process, the first time it is needed (tasks.context):
+in the consumer, as it starts (tasks.consumer). Importing this package never builds an app.
 """
 from pathlib import Path
 
 from huey import RedisHuey
 from huey.storage import RedisExpireStorage
 
+import log_format
 from app.config import huey_settings
 from app.redis_client import blocking_pool
 
@@ -42,15 +43,32 @@ class PrefixedRedisStorage(RedisExpireStorage):
         return due
 
 
+class MessagingHuey(RedisHuey):
+    def execute(self, task, timestamp=None):
+        """Run `task` with its id and name on every line logged meanwhile (Huey's own, ours, the task's)."""
+        context = log_format.bind(job_id=task.id, task=task.name)
+        try:
+            return super().execute(task, timestamp)
+        finally:
+            log_format.unbind(context)
+
+    def create_consumer(self, **options):
+        """Called by `huey_consumer` only, before the consumer starts: its logs and metrics (tasks.consumer)."""
+        from tasks import consumer  # here: it builds the app, which imports this package
+
+        consumer.prepare()
+        return super().create_consumer(**options)
+
+
 def _build_huey():
     settings = huey_settings()
     # Through app/redis_client.py, so the consumer reaches Redis however REDIS_URL names it (Sentinel
     # too). The read timeout outlasts the consumer's 1 s blocking pops; it ends a wait on a Redis
     # that vanished without closing the connection, so the consumer reconnects (to a new primary).
     pool = blocking_pool(settings["REDIS_URL"], settings, socket_connect_timeout=2, socket_timeout=10)
-    return RedisHuey(f"{settings['REDIS_KEY_PREFIX']}huey", connection_pool=pool,
-                     storage_class=PrefixedRedisStorage, heartbeat_file=settings["CONSUMER_HEARTBEAT_FILE"],
-                     store_none=False, utc=True)
+    return MessagingHuey(f"{settings['REDIS_KEY_PREFIX']}huey", connection_pool=pool,
+                         storage_class=PrefixedRedisStorage, heartbeat_file=settings["CONSUMER_HEARTBEAT_FILE"],
+                         store_none=False, utc=True)
 
 
 huey = _build_huey()

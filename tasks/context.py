@@ -5,7 +5,6 @@ app context that is already there.
 """
 import contextlib
 import functools
-import logging
 import threading
 
 from flask import current_app, has_app_context
@@ -24,20 +23,8 @@ def flask_app():
             # Here, not at the top: create_app imports this package (a cycle).
             from app import create_app
 
-            _share_consumer_log_handler()
             _app = create_app()
         return _app
-
-
-def _share_consumer_log_handler():
-    """huey_consumer gives only the "huey" logger a handler (and -v/-q level); move it to the root
-    logger so the app's and the jobs' log lines come out through it too, each once, in one format."""
-    huey_logger, root = logging.getLogger("huey"), logging.getLogger()
-    if huey_logger.handlers and not root.handlers:
-        for handler in list(huey_logger.handlers):
-            huey_logger.removeHandler(handler)
-            root.addHandler(handler)
-        root.setLevel(huey_logger.level)
 
 
 @contextlib.contextmanager

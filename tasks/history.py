@@ -1,7 +1,9 @@
 """What happened to each job, kept in Redis for the admin endpoints.
 
 One JSON record per job id (key "jobs:<id>") and, per task name, a capped list of the latest
-finished job ids ("jobs:recent:<name>"), plus one capped list of failures ("jobs:failures").
+finished job ids ("jobs:recent:<name>"), plus one capped list of failures ("jobs:failures"), and
+when each task last succeeded (the hash "jobs:last_success", task name -> Unix time, kept for good: "the archive has not
+succeeded for 26 h" must stay visible however long the outage, tasks/metrics.py).
 Lists hold HISTORY_LENGTH ids; everything expires (records of the frequent push deliveries after an
 hour, the rest after a week), so the history stays small however busy the queue is.
 Huey's own queue only knows what is still waiting; this is where finished jobs are remembered.
@@ -45,14 +47,23 @@ def job(task_id):
 
 
 def remember_finished(task_id, name, failed):
-    """Put a finished job at the head of its task's recent list (and of the failures list if it failed)."""
+    """Put a finished job at the head of its task's recent list (and of the failures list if it
+    failed, else note when its task last succeeded)."""
     pipe = get_redis().pipeline()
     lists = [key("jobs", "recent", name)] + ([key("jobs", "failures")] if failed else [])
     for list_key in lists:
         pipe.lpush(list_key, task_id)
         pipe.ltrim(list_key, 0, HISTORY_LENGTH - 1)
         pipe.expire(list_key, TTL_SECONDS)
+    if not failed:
+        pipe.hset(key("jobs", "last_success"), name, now())
     pipe.execute()
+
+
+def last_successes(names):
+    """{task name: when it last succeeded (Unix time)} for those of `names` that ever have."""
+    stamps = get_redis().hmget(key("jobs", "last_success"), list(names))
+    return {name: float(stamp) for name, stamp in zip(names, stamps) if stamp is not None}
 
 
 def _records(list_keys, limit):

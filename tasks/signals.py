@@ -1,18 +1,17 @@
-"""Every job's start, success, failure and retry is logged and recorded (tasks.history)."""
+"""Every job's start, success, failure and retry is logged, counted (app/metrics.py) and recorded
+(tasks.history). Each line carries the job's id and task name (tasks.MessagingHuey.execute binds
+them), and its counts and duration; never its arguments' private content."""
 import logging
 import time
 
 from huey import signals as S
 
-from tasks import huey
-from tasks import history
+from app import metrics, outages
+from app.errors import dependency_of
+from tasks import history, huey
 from tasks.context import app_context
 
 log = logging.getLogger("tasks")
-
-
-def _label(task):
-    return f"{task.name}[{task.id}]"
 
 
 @huey.signal(S.SIGNAL_ENQUEUED)
@@ -26,7 +25,7 @@ def on_enqueued(signal, task):
 @huey.signal(S.SIGNAL_EXECUTING)
 def on_executing(signal, task):
     with app_context():  # first, so that the first job's line is logged by a configured logger
-        log.info("job started: %s", _label(task))
+        log.info("job started")
         history.record(task.id, task.name, state=history.RUNNING, started_at=history.now())
 
 
@@ -36,18 +35,27 @@ def on_finished(task, value, exc):
     with app_context():
         started = (history.job(task.id) or {}).get("started_at") or time.time()
         duration = round(time.time() - started, 3)
+        metrics.JOB_DURATION.labels(task.name).observe(duration)
         if exc is None:
-            log.info("job succeeded: %s in %.3fs result=%s", _label(task), duration, value)
+            metrics.JOB_RUNS.labels(task.name, "succeeded").inc()
+            log.info("job succeeded", extra={"duration_s": duration, "result": value})
             history.record(task.id, task.name, state=history.SUCCEEDED, result=value,
                            finished_at=history.now(), duration_s=duration, error=None)
             history.remember_finished(task.id, task.name, failed=False)
-        elif task.retries:
+            return
+        dependency = dependency_of(exc)
+        if dependency:
+            outages.lost(dependency, exc)
+        error = f"{type(exc).__name__}: {exc}"
+        if task.retries:
             # Huey re-queues it after this hook; the retrying signal logs when.
+            metrics.JOB_RUNS.labels(task.name, "retrying").inc()
             history.record(task.id, task.name, state=history.RETRYING, retries_left=task.retries,
-                           error=f"{type(exc).__name__}: {exc}", duration_s=duration)
+                           error=error, duration_s=duration)
         else:
-            log.error("job failed: %s after %.3fs: %s: %s", _label(task), duration, type(exc).__name__, exc)
-            history.record(task.id, task.name, state=history.FAILED, error=f"{type(exc).__name__}: {exc}",
+            metrics.JOB_RUNS.labels(task.name, "failed").inc()
+            log.error("job failed", extra={"duration_s": duration, "error": error})
+            history.record(task.id, task.name, state=history.FAILED, error=error,
                            finished_at=history.now(), duration_s=duration)
             history.remember_finished(task.id, task.name, failed=True)
 
@@ -56,11 +64,11 @@ def on_finished(task, value, exc):
 def on_retrying(signal, task):
     # Called before Huey re-queues: task.retry_delay is the delay this retry will wait.
     with app_context():
-        log.warning("job will retry: %s in %ss (%s retries left)", _label(task), task.retry_delay, task.retries - 1)
+        log.warning("job will retry", extra={"retry_in_s": task.retry_delay, "retries_left": task.retries - 1})
 
 
 @huey.signal(S.SIGNAL_REVOKED, S.SIGNAL_EXPIRED, S.SIGNAL_CANCELED, S.SIGNAL_INTERRUPTED, S.SIGNAL_TIMEOUT)
 def on_not_run(signal, task, *args):
     with app_context():
-        log.warning("job %s: %s", signal, _label(task))
+        log.warning("job not run", extra={"signal": signal})
         history.record(task.id, task.name, state=signal, finished_at=history.now())

@@ -4,6 +4,7 @@ import contextlib
 import functools
 import io
 import itertools
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -210,6 +211,11 @@ def wait_until(condition, what, timeout=30):
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+def log_records(text):
+    """The JSON log lines (LOG_FORMAT=json, the default) in a process's output, as dicts."""
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
 def make_admin(app, user):

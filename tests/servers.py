@@ -1,6 +1,7 @@
 """Real server processes against the session's PostgreSQL and Redis, for the tests that need the
 production shape: Gunicorn (ROLE api, realtime or dev) on loopback ports, the Huey consumer, nginx."""
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -22,6 +23,8 @@ TEST_SETTINGS = {
     "PRESENCE_IDLE_SECONDS": "600",
     "SEND_RATE_LIMIT": "20",
     "LOG_LEVEL": "WARNING",
+    # Scrapers present it (tests/realtime/test_metrics.py).
+    "METRICS_TOKEN": secrets.token_hex(16),
 }
 
 
@@ -53,14 +56,15 @@ def stop_gracefully(process, timeout=20):
 
 class Server:
     """One Gunicorn process (ROLE api, realtime or dev) on a free loopback port. Its environment:
-    `env`, then `defaults` (the realtime tests' short TTLs and small limits unless given), then `settings`;
+    `env`, then `defaults` (the realtime tests' short TTLs and small limits unless given), one worker,
+    then `settings`;
     `output`: a file path that receives the process's stdout and stderr (else they are the tests')."""
 
     def __init__(self, role, env, defaults=TEST_SETTINGS, output=None, **settings):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, **env, **defaults, **settings, "ROLE": role,
-                    "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "1"}
+        self.env = {**os.environ, **env, **defaults, "WEB_CONCURRENCY": "1", **settings, "ROLE": role,
+                    "BIND": f"127.0.0.1:{self.port}"}
         self.output = output
         self.process = None
         self.start()

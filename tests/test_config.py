@@ -20,6 +20,8 @@ def test_defaults_from_a_minimal_environment():
     assert config["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(minutes=15)
     assert config["REDIS_KEY_PREFIX"] == "msg:"
     assert config["CORS_ORIGINS"] == []
+    assert config["LOG_FORMAT"] == "json"
+    assert config["METRICS_TOKEN"] is None and config["METRICS_BIND"] is None  # no metrics served
 
 
 @pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL", "JWT_SECRET_KEY"])
@@ -76,6 +78,8 @@ def test_issuer_and_audience_apply_to_issued_and_accepted_tokens():
     ("TYPING_TTL_SECONDS", "ten", "not a number of seconds", "TYPING_TTL_SECONDS=10"),
     ("LOGIN_RATE_LIMIT_PER_IP", "lots", "not a rate limit", "LOGIN_RATE_LIMIT_PER_IP='30 per minute'"),
     ("LOG_LEVEL", "verbose", "must be one of DEBUG", "LOG_LEVEL=INFO"),
+    ("LOG_FORMAT", "xml", "must be one of JSON, TEXT", "LOG_FORMAT=JSON"),
+    ("METRICS_BIND", "9101", "not host:port", "METRICS_BIND=0.0.0.0:9101"),
     ("JWT_ALGORITHM", "none", "must be one of HS256", "JWT_ALGORITHM=HS256"),
     ("JOBS_TIMEZONE", "Mars/Olympus", "not an IANA time zone", "JOBS_TIMEZONE=Europe/Berlin"),
     ("REDIS_URL", "localhost:6379", "must be a redis://, rediss://, unix://, redis+sentinel:// URL",
@@ -104,6 +108,14 @@ def test_a_short_jwt_secret_is_refused_without_echoing_it():
 
     assert str(refused.value).startswith("JWT_SECRET_KEY: 5 characters, at least 32")
     assert "short" not in str(refused.value)
+
+
+def test_a_short_metrics_token_is_refused_without_echoing_it():
+    with pytest.raises(SettingError) as refused:
+        from_env({**BASE, "METRICS_TOKEN": "letmein"})
+
+    assert str(refused.value).startswith("METRICS_TOKEN: 7 characters, at least 16")
+    assert "letmein" not in str(refused.value)
 
 
 def test_a_url_setting_is_refused_without_echoing_its_password():

@@ -25,7 +25,7 @@ from apispec import BasePlugin
 from marshmallow import Schema, fields
 from werkzeug.routing import IntegerConverter
 
-from app.errors import Conflict, Forbidden, NotFound, RateLimited, ServiceUnavailable, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, RateLimited, ServiceUnavailable, ValidationFailed, error_body
 
 # Ids are PostgreSQL bigints.
 ID_MAX = 2**63 - 1
@@ -97,7 +97,8 @@ ERRORS = {
     429: ErrorStatus("Rate limit reached: retry after Retry-After seconds", RateLimited.code,
                      "sending limit of 100 messages per 3600 s reached", {"retry_after": 36},
                      ("Retry-After",) + RATE_LIMIT_HEADERS),
-    500: ErrorStatus("A bug (logged); the body never carries a traceback", "internal_error", "internal server error"),
+    500: ErrorStatus("A bug (logged); the body never carries a traceback, but the request's id", "internal_error",
+                     "internal server error"),
     503: ErrorStatus("PostgreSQL, Redis or S3 is unreachable right now: retry after Retry-After seconds",
                      ServiceUnavailable.code, "database unavailable, retry shortly", headers=("Retry-After",)),
 }
@@ -109,10 +110,8 @@ def error_example(status, code=None, message=None, details=None):
     usual = ERRORS[status]
     if code is None and message is None and details is None:
         code, message, details = usual.code, usual.message, usual.details
-    body = {"code": code or usual.code, "message": message or usual.message}
-    if details:
-        body["details"] = details
-    return {"error": body}
+    request_id = "4bf92f3577b34da6a3ce929d0e0e4736" if status >= 500 else None
+    return {"error": error_body(code or usual.code, message or usual.message, details, request_id)}
 
 
 def produces(**pointers):

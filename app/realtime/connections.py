@@ -50,6 +50,7 @@ class Connection:
     # conversation id -> its participant ids, looked up once per connection: typing is frequent.
     participants: dict = field(default_factory=dict)
     typing_in: set = field(default_factory=set)
+    connected_at: float = field(default_factory=time.monotonic)
 
 
 class ConnectionTable:

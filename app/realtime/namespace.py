@@ -6,10 +6,13 @@ drops the connection on bad input; only a token that expired or was revoked ends
 """
 import functools
 import logging
+import time
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
+import log_format
+from app import metrics
 from app.errors import ApiError, InternalError, as_api_error
 from app.extensions import db, socketio
 from app.realtime import connections, presence, shutdown, sweeper, typing
@@ -24,18 +27,28 @@ log = logging.getLogger(__name__)
 _messages, _read_positions = MessageSchema(), ReadPositionSchema()
 
 
+def bind_connection(sid, user_id):
+    """Put the connection's id and its user's on every log line from here (log_format.bind); returns the token."""
+    return log_format.bind(connection_id=sid, user_id=user_id)
+
+
 def acknowledged(schema=None):
     """Wrap an event handler: take one of the connection's in-flight slots, check the token, load
     the payload with `schema`, call the handler with (connection, data) and turn its result or
-    failure into the acknowledgement."""
+    failure into the acknowledgement. Each event is counted and timed by name and outcome (ok or
+    the error code), and its log lines carry the connection and user ids."""
 
     loader = schema() if schema else None  # marshmallow schemas hold no per-call state: build once
 
     def decorate(handler):
+        event = handler.__name__.removeprefix("on_")
+
         @functools.wraps(handler)
         def wrapper(self, payload=None):
             sid = request.sid
             connection = connections.table.get(sid)
+            context = bind_connection(sid, connection.user_id if connection else None)
+            started, outcome = time.perf_counter(), "ok"
             try:
                 if connection is None:
                     raise connections.Unauthorized("not connected")
@@ -46,15 +59,19 @@ def acknowledged(schema=None):
                     return {"ok": True, "data": shutdown.state.event(handler, self, connection, data)}
             except Exception as exc:
                 error = as_api_error(exc)
+                outcome = error.code
                 if isinstance(exc, connections.Unauthorized):
                     # Answer first, then disconnect: the acknowledgement is queued ahead of the close.
                     socketio.start_background_task(events.session_ended, sid, exc.reason)
                 elif error.status >= 500:
                     db.session.rollback()
                     if isinstance(error, InternalError):
-                        log.exception("socket event %s from user %s failed", handler.__name__,
-                                      connection.user_id if connection else None)
+                        log.exception("socket event failed", extra={"event": event})
                 return refusal(error)
+            finally:
+                metrics.SOCKET_EVENTS.labels(event, outcome).inc()
+                metrics.SOCKET_EVENT_DURATION.labels(event).observe(time.perf_counter() - started)
+                log_format.unbind(context)
 
         return wrapper
 
@@ -63,34 +80,57 @@ def acknowledged(schema=None):
 
 class MessagingNamespace(Namespace):
     def on_connect(self, auth=None):
+        context = bind_connection(request.sid, None)
+        try:
+            self._connect(auth)
+        finally:
+            log_format.unbind(context)
+
+    def _connect(self, auth):
         try:
             shutdown.state.check_open()
             claims = connections.authenticate(auth)
             connection = connections.register(request.sid, claims)
+            log_format.bind(user_id=connection.user_id)
             join_room(user_room(connection.user_id))
             presence.connected(connection.user_id, request.sid)
         except ApiError as exc:  # Unauthorized, or ServiceUnavailable while this process is leaving
-            log.info("socket connection refused: %s", exc.message)
+            self._refused(exc.code, exc.message)
             raise ConnectionRefusedError(exc.message, {"code": exc.code})
-        except Exception:
-            log.exception("socket connect failed")
+        except Exception as exc:
+            error = as_api_error(exc)
+            if isinstance(error, InternalError):
+                log.exception("socket connect failed")
             connections.unregister(request.sid)
+            self._refused("service_unavailable", error.message)
             raise ConnectionRefusedError("service unavailable, retry shortly", {"code": "service_unavailable"})
         sweeper.start(current_app._get_current_object())
-        log.info("socket %s connected: user %s", request.sid, connection.user_id)
+        metrics.SOCKET_CONNECTS.labels("accepted").inc()
+        log.info("socket connected")
+
+    @staticmethod
+    def _refused(code, reason):
+        metrics.SOCKET_CONNECTS.labels(code).inc()
+        log.info("socket refused", extra={"code": code, "reason": reason})
 
     def on_disconnect(self, reason=None):
         connection = connections.unregister(request.sid)
         if connection is None:
             return
-        log.info("socket %s disconnected: user %s (%s)", request.sid, connection.user_id, reason)
+        reason = (reason or "unknown").replace(" ", "_")
+        metrics.SOCKET_DISCONNECTS.labels(reason).inc()
+        context = bind_connection(request.sid, connection.user_id)
+        log.info("socket disconnected", extra={
+            "reason": reason, "duration_s": round(time.monotonic() - connection.connected_at, 3)})
         try:
             for conversation_id in connection.typing_in:
                 typing.stop(conversation_id, connection.user_id, connection.participants[conversation_id])
             presence.disconnected(connection.user_id, request.sid, connections.table.has_user(connection.user_id))
         except Exception:
             # The sweeper's checks (typing TTL, dead processes) still converge on the right state.
-            log.exception("cleanup after socket %s disconnected failed", request.sid)
+            log.exception("cleanup after a socket disconnected failed")
+        finally:
+            log_format.unbind(context)
 
     @acknowledged(ConversationRefSchema)
     def on_join_conversation(self, connection, data):
@@ -107,7 +147,7 @@ class MessagingNamespace(Namespace):
     def on_send_message(self, connection, data):
         conversation_id = data.pop("conversation_id")
         # Optional fields (client_message_id, and whatever the REST schema grows) pass straight through.
-        result = messages.send_message(connection.user_id, conversation_id, **data)
+        result = messages.send_message(connection.user_id, conversation_id, door="socket", **data)
         if connection.typing_in and conversation_id in connection.typing_in:
             connection.typing_in.discard(conversation_id)
             typing.stop(conversation_id, connection.user_id, self._participants(connection, conversation_id))

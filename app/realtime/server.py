@@ -15,7 +15,7 @@ refused, with an acknowledgement when the client asked for one, when:
 import socketio
 from socketio import packet
 
-from app import json_input
+from app import json_input, metrics
 from app.errors import ApiError, InvalidFields, RateLimited
 from app.realtime import connections
 
@@ -62,8 +62,17 @@ class MessagingServer(socketio.Server):
         error = self._refusal(self.manager.sid_from_eio_sid(eio_sid, namespace), namespace, data)
         if error is None:
             super()._handle_event(eio_sid, namespace, id, data)
-        elif id is not None:
+            return
+        metrics.SOCKET_EVENTS.labels(self._event_label(namespace, data), error.code).inc()
+        if id is not None:
             self._send_packet(eio_sid, self.packet_class(packet.ACK, namespace=namespace, id=id, data=[refusal(error)]))
+
+    def _event_label(self, namespace, data):
+        """The event's name as a metric label: a handler's name, or "unknown" (names are the client's to pick)."""
+        event = data[0] if data else None
+        known = isinstance(event, str) and event not in RESERVED_EVENTS and hasattr(
+            self.namespace_handlers.get(namespace), "on_" + event)
+        return event if known else "unknown"
 
     def _refusal(self, sid, namespace, data):
         """The ApiError that refuses this event, or None to let it through."""

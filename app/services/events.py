@@ -3,6 +3,7 @@ transaction has committed, so nobody hears of a row that was rolled back.
 
 Socket.IO events go out through the Redis message queue (docs/websocket.md lists every event and
 payload); any process may call these, whether or not it serves Socket.IO connections."""
+from app import metrics
 from app.extensions import socketio
 from app.rooms import NAMESPACE, user_room
 from app.schemas.messages import MessageSchema, ReadPositionSchema
@@ -48,6 +49,7 @@ def message_delivered(message, recipient_id):
 
 def user_typing(conversation_id, user_id, is_typing, recipient_ids):
     """Someone started or stopped typing (or their typing lapsed)."""
+    metrics.TYPING_RELAYED.inc()
     emit_to_users("user_typing", {"conversation_id": conversation_id, "user_id": user_id, "is_typing": is_typing},
                   recipient_ids)
 

@@ -3,6 +3,7 @@ import logging
 
 from sqlalchemy import text
 
+from app import outages
 from app.extensions import db, socketio
 from app.redis_client import get_redis
 
@@ -25,6 +26,7 @@ def _postgres_ok():
         return True
     except Exception as exc:  # any failure means "not ready"; the reason goes to the log
         log.warning("readiness: postgres check failed: %s", exc.__class__.__name__)
+        outages.lost("postgres", exc)
         db.session.rollback()
         return False
 
@@ -34,4 +36,5 @@ def _redis_ok():
         return bool(get_redis().ping())
     except Exception as exc:
         log.warning("readiness: redis check failed: %s", exc.__class__.__name__)
+        outages.lost("redis", exc)
         return False

@@ -1,10 +1,13 @@
 """Sending, reading and paging messages. REST and Socket.IO both come through here."""
+import logging
+import time
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import and_, func, select, text, update
 
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app import metrics
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, translate
 from app.extensions import db
 from app.models import Message, Participant, User
 from app.services import content as content_rules
@@ -50,8 +53,14 @@ FROM member LEFT JOIN inserted ON true
 """)
 
 
-def send_message(sender_id, conversation_id, content, client_message_id=None, image_ids=()):
+log = logging.getLogger(__name__)
+
+
+def send_message(sender_id, conversation_id, content, client_message_id=None, image_ids=(), *, door):
     """Store a message from a participant, with the images named in `image_ids`, and return a SendResult.
+
+    `door` ("rest" or "socket") is where it came in: each stored message is counted and logged
+    with it (ids and duration, never the content), each refusal counted with its error code.
 
     Seqs are gap-free and strictly increasing per conversation (see _INSERT_MESSAGE).
     A retry with the same client_message_id returns the original message and does not count
@@ -62,6 +71,20 @@ def send_message(sender_id, conversation_id, content, client_message_id=None, im
     as read (services.content), or a bad image: field image_ids), Conflict (client_message_id already
     used in another conversation), RateLimited, ServiceUnavailable (S3 unreachable while checking images).
     """
+    started = time.perf_counter()
+    try:
+        result = _store(sender_id, conversation_id, content, client_message_id, image_ids)
+    except Exception as exc:
+        metrics.MESSAGES_REJECTED.labels(door, translate(exc).code).inc()
+        raise
+    if result.created:
+        metrics.MESSAGES_STORED.labels(door).inc()
+        log.info("message stored", extra={"message_id": result.message.id, "conversation_id": conversation_id,
+                                          "door": door, "duration_s": round(time.perf_counter() - started, 4)})
+    return result
+
+
+def _store(sender_id, conversation_id, content, client_message_id, image_ids):
     text_ = content_rules.user_text("content", content or "", current_app.config["MESSAGE_MAX_LENGTH"],
                                     required=False)
     if not text_ and not image_ids:

@@ -11,7 +11,7 @@ import logging
 from flask import current_app
 from sqlalchemy import func, select
 
-from app import job_queue, webpush
+from app import job_queue, metrics, webpush
 from app.extensions import db
 from app.models import Conversation, Message, Participant, PushSubscription
 from app.redis_client import get_redis, key
@@ -133,6 +133,9 @@ def deliver_pending(user_id, conversation_id):
         else:
             report["delivered"] += 1
     db.session.commit()
+    for outcome in ("delivered", "rejected", "failed"):
+        metrics.PUSH_NOTIFICATIONS.labels(outcome).inc(report[outcome])
+    metrics.PUSH_SUBSCRIPTIONS_REMOVED.inc(report["removed"])
     if report["failed"] and not report["delivered"]:
         raise PushDeliveryError(f"no subscription of user {user_id} was reachable: {report}")
     return report

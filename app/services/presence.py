@@ -227,3 +227,8 @@ def attach_presence(summary):
     for participant in participants:
         participant.presence = current[participant.user_id]
     return summary
+
+
+def online_count(now=None):
+    """How many users are online (not away) right now, across every realtime process."""
+    return get_redis().zcount(key("presence", "idle"), f"({time.time() if now is None else now}", "+inf")

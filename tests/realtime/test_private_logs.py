@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.helpers import WAIT, ApiClient, HttpSession
+from tests.helpers import WAIT, ApiClient, HttpSession, log_records
 from tests.servers import Server
 
 
@@ -116,6 +116,33 @@ def test_logs_hold_no_message_text_search_terms_tokens_or_passwords(app, client,
 
     for n, user in enumerate(users):
         secrets.update({f"access token {n}": user.token, f"refresh token {n}": user.refresh_token})
-    logs = in_process + "".join(path.read_text(errors="replace") for path in log_dir.glob("*.log"))
+    outputs = [path.read_text(errors="replace") for path in log_dir.glob("*.log")]
+    logs = in_process + "".join(outputs)
     assert {kind for kind, value in secrets.items() if value in logs} == set()
     assert logs.count("injected failure") >= 4  # the failures were logged, without what was sent
+    assert all(line.startswith("{") for output in outputs for line in output.splitlines()), "one format: JSON"
+
+
+def test_every_line_of_a_request_or_socket_event_names_it(app, connect, debug_servers):
+    servers, log_dir = debug_servers
+    api = ApiClient(HttpSession(servers["api"].url))
+    alice, bob = api.user(), api.user()
+    conversation = api.conversation(alice, bob)
+    sent = api.send(alice, conversation, "hi")
+    socket = connect(alice, servers["realtime"])
+    ack = socket.call("send_message", {"conversation_id": conversation, "content": "hello"})
+    socket.close()
+    for server in servers.values():
+        server.stop()
+
+    records = [r for path in log_dir.glob("*.log") for r in log_records(path.read_text())]
+    stored = {r["door"]: r for r in records if r["message"] == "message stored"}
+    assert stored["rest"]["message_id"] == sent["id"] and stored["socket"]["message_id"] == ack["data"]["message"]["id"]
+    assert {r["conversation_id"] for r in stored.values()} == {conversation}
+    [rest_send] = [r for r in records if r["message"] == "http request" and r["status"] == 201
+                   and r["route"] == "/conversations/<int:conversation_id>/messages"]
+    assert stored["rest"]["request_id"] == rest_send["request_id"]
+    socket_lines = [r for r in records if r.get("connection_id")]
+    assert {r["message"] for r in socket_lines} >= {"socket connected", "message stored", "socket disconnected"}
+    assert {r["user_id"] for r in socket_lines} == {alice.id}
+    assert len({r["connection_id"] for r in socket_lines}) == 1

@@ -1,11 +1,9 @@
 """The archive and image-cleanup jobs run by a real consumer, triggered through the admin API."""
-import re
-
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import MessageImage, Participant
-from tests.helpers import finished_job, idle_for, uploaded_image
+from tests.helpers import finished_job, idle_for, log_records, uploaded_image
 
 
 def archived_flags(app, conversation_id):
@@ -35,9 +33,11 @@ def test_every_job_start_and_success_is_logged_by_the_consumer(client, admin, co
 
     finished_job(client, admin, job_id)
 
-    log = consumer.read_text()
-    assert re.search(rf"job started: archive_conversations\[{job_id}\]", log)
-    assert re.search(rf"job succeeded: archive_conversations\[{job_id}\] in [\d.]+s result=", log)
+    lines = [r for r in log_records(consumer.read_text()) if r.get("job_id") == job_id]
+    assert {r["task"] for r in lines} == {"archive_conversations"}
+    assert [r["message"] for r in lines if r["logger"] == "tasks"] == ["job started", "job succeeded"]
+    succeeded = next(r for r in lines if r["message"] == "job succeeded")
+    assert succeeded["duration_s"] >= 0 and succeeded["result"]["conversations"] == 0
 
 
 def test_archive_job_skips_while_another_run_holds_the_lock(client, app, admin, consumer):

@@ -1,6 +1,7 @@
 """Push notifications end to end: the API schedules, a real consumer sends, a stand-in push service
 on 127.0.0.1 receives; the test decrypts what arrived with the subscriber's own keys."""
 import json
+import uuid
 
 import jwt
 import pytest
@@ -9,8 +10,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import PushSubscription
 from app.redis_client import get_redis, key
-from tests.helpers import online, wait_until
-from tests.web_push import Browser
+from tests.helpers import log_records, online, wait_until
+from tests.web_push import Browser, b64url, p256_public_point
 
 
 def push_jobs(app):
@@ -187,10 +188,27 @@ def test_unreachable_push_service_fails_the_job_after_its_retries(client, app, c
 
     assert job["id"] == job_id and job["state"] == "failed"
     assert "PushDeliveryError" in job["error"]
-    log = consumer.read_text()
-    assert f"job will retry: deliver_push[{job_id}]" in log
-    assert f"job failed: deliver_push[{job_id}]" in log
+    lines = [(r["message"], r["task"]) for r in log_records(consumer.read_text()) if r.get("job_id") == job_id]
+    assert ("job will retry", "deliver_push") in lines
+    assert ("job failed", "deliver_push") in lines
     from tasks import history
 
     with app.app_context():
         assert [failure["id"] for failure in history.failures()] == [job_id]
+
+
+def test_the_consumer_logs_every_line_as_json_without_message_text_or_push_keys(client, app, chat, push_service,
+                                                                                  push_enabled, consumer):
+    alice, bob, conversation, phone = chat
+    text = f"private-{uuid.uuid4().hex}"
+
+    client.send(alice, conversation, text)
+
+    [job] = wait_for_push_jobs(app, 1)
+    output = consumer.read_text()
+    assert all(line.startswith("{") for line in output.splitlines()), "one format: JSON lines"
+    delivery = [r for r in log_records(output) if r.get("job_id") == job["id"]]
+    assert {r["message"] for r in delivery} >= {"job started", "job succeeded"}
+    private = [text, b64url(phone.auth), b64url(p256_public_point(phone.private_key)),
+               push_enabled["VAPID_PRIVATE_KEY"]]
+    assert [value for value in private if value in output] == []

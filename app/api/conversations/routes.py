@@ -83,7 +83,7 @@ def mute(data, conversation_id):
 def send(data, conversation_id):
     """Send a message: text, images (image_ids from POST /conversations/{id}/images), or both."""
     result = messages.send_message(current_user_id(), conversation_id, data["content"],
-                                   data.get("client_message_id"), data["image_ids"])
+                                   data.get("client_message_id"), data["image_ids"], door="rest")
     headers = result.quota.headers() if result.quota else {}
     return result.message, 201 if result.created else 200, headers
 
