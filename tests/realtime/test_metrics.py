@@ -1,5 +1,8 @@
 """GET /metrics of the real processes after real traffic: an api process with two Gunicorn workers,
 the two realtime processes and the job consumer, each scraped as Prometheus would, with METRICS_TOKEN."""
+import re
+from pathlib import Path
+
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
@@ -10,6 +13,7 @@ from tests.servers import TEST_SETTINGS, Consumer, Server
 
 TOKEN = TEST_SETTINGS["METRICS_TOKEN"]
 SEND_ROUTE = "/conversations/<int:conversation_id>/messages"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +148,24 @@ def test_without_a_metrics_token_there_is_no_metrics_endpoint(client):
 
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_every_metric_the_alerts_and_dashboard_use_is_exported(observed, app, servers, connect):
+    api = ApiClient(HttpSession(observed["api"].url))
+    alice, bob, admin = api.user(), api.user(), make_admin(app, api.user())
+    conversation = api.conversation(alice, bob)
+    sender, receiver = connect(alice, "rt1"), connect(bob, "rt2")
+    api.send(alice, conversation, "over REST")
+    sender.call("send_message", {"conversation_id": conversation, "content": "x" * 5000})
+    sender.call("send_message", {"conversation_id": conversation, "content": "over Socket.IO"})
+    receiver.wait_for("message_received", lambda data: data["message"]["content"] == "over Socket.IO")
+    sender.close()
+    finished_job(api, admin, api.as_user(admin, "post", "/admin/trigger-archive").get_json()["id"])
+    wait_until(lambda: value(scrape(servers["rt1"].url), "messaging_socketio_disconnects_total") > 0,
+               "the sender's disconnect to be counted")
+
+    exported = {name for url in (observed["api"].url, servers["rt1"].url, servers["rt2"].url, observed["consumer"])
+                for name, _ in scrape(url)}
+    used = set(re.findall(r"\bmessaging_[a-z_]+", (DEPLOY / "prometheus" / "alerts.yml").read_text()
+                          + (DEPLOY / "grafana" / "messaging.json").read_text()))
+    assert used and used - exported == set()
