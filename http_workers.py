@@ -81,8 +81,8 @@ class _HeaderFieldTooLarge(ValueError):
 
 
 class RealtimeHandler(PyWSGIHandler, WebSocketHandler):
-    """gevent-websocket's handler with Gunicorn's access log (format, and off in the realtime role)
-    instead of its own (the full request line), and JSON error answers."""
+    """gevent-websocket's handler with Gunicorn's access log (off: the app logs each request,
+    gunicorn.conf.py) instead of its own (the full request line), and JSON error answers."""
 
     def read_request(self, raw_requestline):
         parsed = super().read_request(raw_requestline)

@@ -8,7 +8,8 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from devstack.net import free_port
-from tests.helpers import WAIT, ApiClient, HttpSession, finished_job, log_records, make_admin, wait_until
+from tests.helpers import (WAIT, ApiClient, HttpSession, embedded_service, finished_job, log_records, make_admin,
+                           wait_until)
 from tests.servers import TEST_SETTINGS, Consumer, Server
 
 TOKEN = TEST_SETTINGS["METRICS_TOKEN"]
@@ -169,3 +170,32 @@ def test_every_metric_the_alerts_and_dashboard_use_is_exported(observed, app, se
     used = set(re.findall(r"\bmessaging_[a-z_]+", (DEPLOY / "prometheus" / "alerts.yml").read_text()
                           + (DEPLOY / "grafana" / "messaging.json").read_text()))
     assert used and used - exported == set()
+
+
+def test_a_redis_outage_shows_in_the_logs_and_metrics_until_redis_is_back(observed, servers, stack, connect):
+    redis_server = embedded_service(stack, "redis")
+    api_url = observed["api"].url
+    connect(ApiClient(HttpSession(api_url)).user(), "rt1")  # rt1 listens on the queue from its first connection
+
+    def api_redis_up():
+        return value(scrape(api_url), "messaging_dependency_up", dependency="redis")
+
+    redis_server.stop()
+    try:
+        wait_until(lambda: requests.get(api_url + "/health/ready", timeout=WAIT).status_code == 503
+                   and api_redis_up() == 0, "the api process to notice Redis is gone")
+        wait_until(lambda: value(scrape(servers["rt1"].url), "messaging_socketio_queue_subscribed") == 0,
+                   "rt1 to lose the message queue")
+        consumer_during = scrape(observed["consumer"])
+    finally:
+        redis_server.start()
+    wait_until(lambda: api_redis_up() == 1, "the api process to see Redis again")
+    wait_until(lambda: value(scrape(servers["rt1"].url), "messaging_socketio_queue_subscribed") == 1,
+               "rt1 to hear the message queue again")
+
+    assert value(consumer_during, "messaging_redis_up") == 0
+    assert ("messaging_redis_used_memory_bytes", frozenset()) not in consumer_during
+    records = [r for r in log_records(observed["api_log"].read_text()) if r.get("dependency") == "redis"]
+    assert [r["message"] for r in records][:2] == ["redis connection lost", "redis connection recovered"]
+    assert records[1]["down_s"] > 0 and records[1]["pid"] == records[0]["pid"]
+    assert value(scrape(observed["consumer"]), "messaging_redis_up") == 1
