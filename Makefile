@@ -8,8 +8,9 @@ BIN := $(VENV)/bin
 run: $(VENV)/.runtime
 	$(BIN)/python -m devstack
 
+# Two pytest-xdist workers (tests/conftest.py keeps packages that share processes on one worker).
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 venv: $(VENV)/.dev
 

@@ -12,12 +12,29 @@ from tests.helpers import ApiClient, empty_state, make_admin
 from tests.web_push import FakePushService, vapid_key_pair
 
 
+# Packages whose tests share costly processes (Gunicorn servers, a Huey consumer, nginx, browsers)
+# through session- or package-scoped fixtures. `make test` runs two pytest-xdist workers; each of
+# these packages runs on one worker as a whole, so its processes start once, not once per worker.
+SHARED_PROCESSES = {"browser", "deploy", "realtime", "tasks"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        package = item.path.relative_to(os.path.dirname(__file__)).parts[0]
+        if package in SHARED_PROCESSES:
+            item.add_marker(pytest.mark.xdist_group(package))
+
+
 @pytest.fixture(scope="session")
-def stack():
+def stack(worker_id):
     """The backing services: {"env": settings for the app, "embedded": {"postgres": ..., "redis": ...}}."""
     var_dir = tempfile.mkdtemp(prefix="msgtest-", dir="/tmp")  # short path: unix socket names are limited
     given = {"DATABASE_URL": os.environ.get("TEST_DATABASE_URL", ""),
              "REDIS_URL": os.environ.get("TEST_REDIS_URL", "")}
+    if worker_id != "master" and any(given.values()):
+        # Each test empties the database and Redis: two workers cannot share one server.
+        pytest.exit("TEST_DATABASE_URL / TEST_REDIS_URL name one server for every worker: "
+                    "run them with one worker, `make test PYTEST_ARGS='-n 0'`", returncode=4)
     env, started = ensure_services(var_dir, given, database="messaging_test")
     env.update(JWT_SECRET_KEY=secrets.token_hex(32), LOG_LEVEL="WARNING", REDIS_KEY_PREFIX="test:",
                MEDIA_ROOT=os.path.join(var_dir, "media"))

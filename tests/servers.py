@@ -1,7 +1,6 @@
 """Real server processes against the session's PostgreSQL and Redis, for the tests that need the
 production shape: Gunicorn (ROLE api, realtime or dev) on loopback ports, the Huey consumer, nginx."""
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ TEST_SETTINGS = {
     "SEND_RATE_LIMIT": "20",
     "LOG_LEVEL": "WARNING",
     # Scrapers present it (tests/realtime/test_metrics.py).
-    "METRICS_TOKEN": secrets.token_hex(16),
+    "METRICS_TOKEN": "test-metrics-token-0123456789",  # fixed: test ids are built from it (pytest-xdist)
 }
 
 

@@ -4,6 +4,7 @@ the session's PostgreSQL and a Sentinel-managed Redis (a primary, a replica, thr
 passwords), as docker-compose.sentinel.yml runs it. Shared by the tests of this package."""
 import functools
 import re
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,8 +81,9 @@ class Production:
 @pytest.fixture(scope="package")
 def production(stack, app):
     nginx_path = require("nginx")
-    directory = Path(stack["var_dir"]) / "production"
-    (directory / "run").mkdir(parents=True)
+    # A directory of its own each time: a worker of pytest-xdist may set this fixture up more than once.
+    directory = Path(tempfile.mkdtemp(prefix="production-", dir=stack["var_dir"]))
+    (directory / "run").mkdir()
     sentinel_redis = SentinelRedis(directory / "redis", REDIS_PASSWORD, SENTINEL_PASSWORD)
     # XDG_RUNTIME_DIR: where Gunicorn would put its control socket (the test of gunicorn.conf.py looks).
     env = {**stack["env"], **SETTINGS, "REDIS_URL": sentinel_redis.url, "REDIS_SENTINEL_PASSWORD": SENTINEL_PASSWORD,
