@@ -204,12 +204,12 @@ def uploaded_image(client, user, conversation_id, data=PNG_BYTES, content_type="
 
 
 def wait_until(condition, what, timeout=30):
-    """Poll `condition` until true; fails (naming `what`) after `timeout` seconds. Not a timing assertion:
-    the timeout only bounds how long a broken build takes to fail."""
+    """Poll `condition` until true; fails (naming `what`, or what `what()` says then) after `timeout`
+    seconds. Not a timing assertion: the timeout only bounds how long a broken build takes to fail."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
+            pytest.fail(f"timed out waiting for {what() if callable(what) else what}")
         time.sleep(0.05)
 
 

@@ -5,6 +5,7 @@ passwords), as docker-compose.sentinel.yml runs it. Shared by the tests of this 
 import functools
 import re
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from app.config import sentinel_target
 from app.redis_client import blocking_pool
 from app.rooms import NAMESPACE
 from devstack.net import free_port
-from tests.helpers import ApiClient, HttpSession
+from tests.helpers import WAIT, ApiClient, HttpSession
 from tests.redis_sentinel import SentinelRedis
 from tests.servers import ROOT, Consumer, Nginx, Server
 from tests.sockets import SocketClient
@@ -138,16 +139,18 @@ def connect(production):
 def connect_elsewhere(production, connect):
     """connect_elsewhere(user, taken, **options) -> (client, its process): a client of `user` on
     another realtime process than `taken`. nginx spreads new clients at random, so this connects
-    until one lands there."""
+    until one lands there; for up to WAIT seconds, since nginx sends every client to `taken` for
+    fail_timeout (2 s) after the other process failed a request (it was restarting: the test before)."""
 
     def open_client(user, taken, **options):
-        for _ in range(20):
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
             client = connect(user, **options)
             process = production.process_of(user, client)  # recorded before the connection is confirmed
             assert process is not None
             if process != taken:
                 return client, process
             client.close()
-        pytest.fail(f"20 connections in a row landed on {taken}")
+        pytest.fail(f"every connection for {WAIT} s landed on {taken}")
 
     return open_client

@@ -81,7 +81,18 @@ class Device:
             return max(self.seqs, default=0)
 
     def acks_since(self, moment):
+        """How many sends were acknowledged after `moment`; raises what stopped the sending thread."""
+        if self._failure:
+            raise self._failure
         return sum(1 for _, acked in self.sends if acked > moment)
+
+    def describe(self, moment):
+        """What a failing test prints of this device: its connection and what its sends met."""
+        engineio = self.socket.sio.eio
+        reconnecting = self.socket.sio._reconnect_task is not None
+        return (f"{self.user.username}: connected={self.socket.sio.connected} transport={engineio.current_transport} "
+                f"engineio={engineio.state} reconnecting={reconnecting} acks since={self.acks_since(moment)} "
+                f"retries={dict(self.retries)} catch-ups={self.catch_ups}")
 
     def first_ack_of_a_send_started_after(self, moment):
         """Seconds from `moment` until a message first sent after it was acknowledged (None: none was)."""
@@ -160,6 +171,14 @@ def pairs_across_processes(production, connect, connect_elsewhere, transports_of
                     Device(api, second, conversation_id, second_socket)]
         partners.update({first.id: devices[-1], second.id: devices[-2]})
     return devices, partners
+
+
+def wait_for_sends(devices, since, what, count=5):
+    """Wait until every device had `count` sends acknowledged after `since`; a failure names each
+    device's state, or raises what stopped one. The bound is generous: on a loaded machine a
+    reconnection can take several attempts (python-socketio gives a namespace 1 s to connect)."""
+    wait_until(lambda: all(d.acks_since(since) >= count for d in devices),
+               lambda: f"{what}: " + "; ".join(d.describe(since) for d in devices), timeout=60)
 
 
 def check_nothing_lost_or_doubled(api, devices, partners):

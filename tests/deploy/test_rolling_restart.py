@@ -4,8 +4,7 @@ store nothing twice, every device reconnects through nginx and catches up, and c
 once that users of the stopped process went offline (app/realtime/shutdown.py)."""
 import time
 
-from tests.deploy.devices import check_nothing_lost_or_doubled, pairs_across_processes
-from tests.helpers import wait_until
+from tests.deploy.devices import check_nothing_lost_or_doubled, pairs_across_processes, wait_for_sends
 
 
 def test_restarting_each_realtime_process_in_turn_loses_nothing_and_moves_every_client(
@@ -15,14 +14,13 @@ def test_restarting_each_realtime_process_in_turn_loses_nothing_and_moves_every_
     on_first_restarted = [d.user.id for d in devices if production.process_of(d.user, d.socket) == "realtime1"]
     for device in devices:
         device.start()
-    wait_until(lambda: all(d.acks_since(0) >= 5 for d in devices), "every device to send")
+    wait_for_sends(devices, 0, "every device to send")
 
     for name in ("realtime1", "realtime2"):
         restarted_at = time.monotonic()
         production.realtime[name].stop()  # SIGTERM, then a new process on the same port
         production.realtime[name].start()
-        wait_until(lambda: all(d.acks_since(restarted_at) >= 5 for d in devices),
-                   f"every device to send again after {name} restarted")
+        wait_for_sends(devices, restarted_at, f"every device to send again after {name} restarted")
         print(f"after {name} restarted:", {d.user.username: production.process_of(d.user, d.socket) for d in devices})
     for device in devices:
         device.stop()

@@ -9,7 +9,7 @@ import statistics
 import time
 from collections import Counter
 
-from tests.deploy.devices import check_nothing_lost_or_doubled, pairs_across_processes
+from tests.deploy.devices import check_nothing_lost_or_doubled, pairs_across_processes, wait_for_sends
 from tests.helpers import wait_until
 
 
@@ -18,12 +18,12 @@ def test_killing_the_redis_primary_loses_no_acknowledged_message(production, con
     old_primary = production.redis.primary_port()
     for device in devices:
         device.start()
-    wait_until(lambda: all(d.acks_since(0) >= 5 for d in devices), "every device to send")
+    wait_for_sends(devices, 0, "every device to send")
 
     held_at_kill = {d: d.highest_seq() for d in devices}
     killed_at = time.monotonic()
     production.redis.primary.kill()
-    wait_until(lambda: all(d.acks_since(killed_at) >= 5 for d in devices), "every device to send again")
+    wait_for_sends(devices, killed_at, "every device to send again")
     recovered_after = [d.first_ack_of_a_send_started_after(killed_at) for d in devices]
     recovered_at = killed_at + max(recovered_after)
     wait_until(lambda: all(sum(1 for at, _ in d.live if at > recovered_at) >= 3 for d in devices),
