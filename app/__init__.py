@@ -104,7 +104,8 @@ def register_realtime(app):
     # Built here rather than from message_queue=: Flask-SocketIO only knows redis:// URLs as Redis,
     # and development and tests use unix:// sockets, production perhaps Sentinel.
     queue = MessageQueue(app.config["REDIS_URL"], channel=app.config["REDIS_KEY_PREFIX"] + "socketio",
-                         config=app.config, on_resubscribed=functools.partial(tell_connected_users, app))
+                         config=app.config, on_resubscribed=functools.partial(tell_connected_users, app),
+                         before_delivery=connections.forget_participants)
     socketio.init_app(app, client_manager=queue, manage_session=False, async_mode="gevent",
                       cors_allowed_origins=app.config["CORS_ORIGINS"] or None, serializer=ReadablePacket,
                       logger=False, engineio_logger=False)

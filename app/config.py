@@ -186,6 +186,8 @@ def from_env(env=None):
                                 unit=" of messages (per SEND_RATE_WINDOW_SECONDS, a separate setting)"),
         "SEND_RATE_WINDOW_SECONDS": _int(env, "SEND_RATE_WINDOW_SECONDS", 3600, unit=" of seconds"),
         "MAX_GROUP_SIZE": _int(env, "MAX_GROUP_SIZE", 500),
+        # How long a message's sender may edit it; 0: no limit.
+        "MESSAGE_EDIT_WINDOW_SECONDS": _int(env, "MESSAGE_EDIT_WINDOW_SECONDS", 0, minimum=0, unit=" of seconds"),
         # Realtime tier (Socket.IO): see docs/websocket.md.
         "TYPING_TTL_SECONDS": _float(env, "TYPING_TTL_SECONDS", 10),
         "TYPING_MAX_GROUP_SIZE": _int(env, "TYPING_MAX_GROUP_SIZE", 50),

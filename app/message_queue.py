@@ -13,7 +13,10 @@ python-socketio's RedisManager, changed where a Redis outage would lose messages
   however REDIS_URL names it (its own parser reads another spelling of redis+sentinel:// and
   knows no unix:// sockets);
 - it measures each event's delivery latency, from the moment a service hands it over (right after
-  its commit) to its emit to this process's sockets, and counts what it could not publish.
+  its commit) to its emit to this process's sockets, and counts what it could not publish;
+- `before_delivery(event, payload, local_sids)` runs before an event reaches this process's
+  connections (`local_sids()` lists them): the realtime tier drops what they cached of a
+  conversation whose participants changed.
 """
 import logging
 import time
@@ -32,10 +35,11 @@ log = logging.getLogger(__name__)
 class MessageQueue(RedisManager):
     RESUBSCRIBE_SECONDS = 0.5
 
-    def __init__(self, url, channel, config, on_resubscribed):
+    def __init__(self, url, channel, config, on_resubscribed, before_delivery):
         super().__init__(url, channel=channel)
         self.config = config
         self.on_resubscribed = on_resubscribed
+        self.before_delivery = before_delivery
         self.listening = False  # only processes that serve Socket.IO listen (from their first connection)
         self.subscribed = False
 
@@ -47,6 +51,11 @@ class MessageQueue(RedisManager):
     def _handle_emit(self, message):
         # The dict is handled here first, then published as is: the stamp travels with it.
         handed_over = message.setdefault("handed_over_at", time.time())
+        # Every emit, published here or by another process, reaches this process's connections here.
+        data = message["data"]
+        if len(data) == 1 and isinstance(data[0], dict):
+            self.before_delivery(message["event"], data[0], lambda: [
+                sid for sid, _ in self.get_participants(message["namespace"], message["room"])])
         super()._handle_emit(message)
         if self.listening:  # processes that only publish have no sockets to deliver to
             metrics.DELIVERY_LATENCY.labels(message["event"]).observe(max(time.time() - handed_over, 0))

@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
@@ -139,6 +139,31 @@ class ApiClient:
             if not page["has_more"]:
                 return messages
             after = page["items"][-1]["seq"]
+
+    def ok(self, user, method, path, **kwargs):
+        """The JSON body (None for a 204) of a request that must succeed (any 2xx)."""
+        response = self.as_user(user, method, path, **kwargs)
+        assert 200 <= response.status_code < 300, (response.status_code, response.get_json())
+        return None if response.status_code == 204 else response.get_json()
+
+    def add(self, admin, conversation_id, *users):
+        """Add users to a group, as an admin of it; returns the conversation's details."""
+        return self.ok(admin, "post", f"/conversations/{conversation_id}/participants",
+                       json={"user_ids": [u.id for u in users]})
+
+    def react(self, user, message_id, emoji="👍"):
+        return self.ok(user, "put", f"/messages/{message_id}/reactions/{quote(emoji)}")
+
+    def events(self, user, conversation_id, after=0, limit=500):
+        """The conversation's catch-up log after `after`, replayed page by page to its end."""
+        items = []
+        while True:
+            page = self.ok(user, "get", f"/conversations/{conversation_id}/events",
+                           query_string={"after": after, "limit": limit})
+            items += page["items"]
+            if not page["has_more"]:
+                return items
+            after = page["items"][-1]["event_seq"]
 
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 56  # 64 bytes; the stores do not look inside

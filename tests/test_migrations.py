@@ -91,3 +91,28 @@ def test_names_stored_before_the_text_rule_are_rewritten_by_it(scratch_app):
         titles = connection.execute(text("SELECT title FROM conversations ORDER BY id")).scalars().all()
     assert names == [("eve", "Eve &amp; co"), ("bare", "bare"), ("plain", "Plain Jane")]
     assert titles == ["Trip", None]
+
+
+def test_existing_groups_get_an_admin_and_existing_messages_their_place_in_the_log(scratch_app):
+    upgrade(revision="0003")
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (username, display_name, password_hash) VALUES "
+                                "('ann', 'ann', 'x'), ('ben', 'ben', 'x'), ('cat', 'cat', 'x')"))
+        connection.execute(text("INSERT INTO conversations (kind, title, created_by, last_seq) VALUES "
+                                "('group', 'by ann', 1, 2), ('group', 'creator gone', NULL, 0)"))
+        connection.execute(text("INSERT INTO conversation_participants (conversation_id, user_id, joined_at) VALUES "
+                                "(1, 2, now()), (1, 1, now()), (2, 3, now() - interval '1 day'), (2, 2, now())"))
+        connection.execute(text("INSERT INTO messages (conversation_id, seq, sender_id, content) "
+                                "VALUES (1, 1, 1, 'one'), (1, 2, 2, 'two')"))
+
+    upgrade()
+
+    with db.engine.connect() as connection:
+        roles = connection.execute(text("SELECT conversation_id, user_id, role FROM conversation_participants "
+                                        "ORDER BY 1, 2")).all()
+        log = connection.execute(text("SELECT conversation_id, event_seq, type, message_id FROM conversation_events "
+                                      "ORDER BY 1, 2")).all()
+        positions = connection.execute(text("SELECT id, last_event_seq FROM conversations ORDER BY id")).all()
+    assert roles == [(1, 1, "admin"), (1, 2, "member"), (2, 2, "member"), (2, 3, "admin")]
+    assert log == [(1, 1, "message_received", 1), (1, 2, "message_received", 2)]
+    assert positions == [(1, 2), (2, 0)]

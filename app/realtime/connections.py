@@ -48,6 +48,7 @@ class Connection:
     budget: EventBudget  # events per second (app/realtime/budget.py)
     in_flight: object = field(default_factory=in_flight_slots)  # held while one of its events runs
     # conversation id -> its participant ids, looked up once per connection: typing is frequent.
+    # Dropped when its participants change (forget_participants), on whichever process holds it.
     participants: dict = field(default_factory=dict)
     typing_in: set = field(default_factory=set)
     connected_at: float = field(default_factory=time.monotonic)
@@ -139,6 +140,24 @@ def check_token(connection):
         raise TokenExpired("token has expired")
     if is_revoked(connection.jti):
         raise TokenRevoked("token has been revoked")
+
+
+# The events every participant of a conversation, and a removed one, hear when its participants change.
+MEMBERSHIP_EVENTS = frozenset({"participant_added", "participant_removed"})
+
+
+def forget_participants(event, payload, local_sids):
+    """Before a membership event reaches this process's connections `local_sids()` (the message
+    queue calls this for every event it delivers): they forget the conversation's participants,
+    and look them up again when next needed. Every connection holding them belongs to a
+    participant or to the one removed, each of whom hears the event: no process keeps a stale list."""
+    if event not in MEMBERSHIP_EVENTS:
+        return
+    conversation_id = payload["conversation_id"]
+    for sid in local_sids():
+        connection = table.get(sid)
+        if connection is not None:
+            connection.participants.pop(conversation_id, None)
 
 
 def end_expired(now=None):

@@ -124,7 +124,10 @@ class MessagingNamespace(Namespace):
             "reason": reason, "duration_s": round(time.monotonic() - connection.connected_at, 3)})
         try:
             for conversation_id in connection.typing_in:
-                typing.stop(conversation_id, connection.user_id, connection.participants[conversation_id])
+                # Its participants may have changed since (forgotten: connections.forget_participants).
+                participants = (connection.participants.get(conversation_id)
+                                or conversations.participant_ids(conversation_id))
+                typing.stop(conversation_id, connection.user_id, participants)
             presence.disconnected(connection.user_id, request.sid, connections.table.has_user(connection.user_id))
         except Exception:
             # The sweeper's checks (typing TTL, dead processes) still converge on the right state.
@@ -134,12 +137,13 @@ class MessagingNamespace(Namespace):
 
     @acknowledged(ConversationRefSchema)
     def on_join_conversation(self, connection, data):
-        """What a client opening a conversation needs: where it stands (last_seq, to fetch what it
-        missed with after=) and who is typing. Its events reach the user's room without a join."""
+        """What a client opening a conversation needs: where it stands (last_seq and last_event_seq,
+        to fetch what it missed) and who is typing. Its events reach the user's room without a join."""
         conversation_id = data["conversation_id"]
         conversation = conversations.conversation_for(connection.user_id, conversation_id)
         participants = self._participants(connection, conversation_id)
         return {"conversation_id": conversation_id, "last_seq": conversation.last_seq,
+                "last_event_seq": conversation.last_event_seq,
                 "typing_user_ids": [uid for uid in typing.typing_user_ids(conversation_id, participants)
                                     if uid != connection.user_id]}
 

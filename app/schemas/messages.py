@@ -5,7 +5,10 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from app import storage
 from app.ids import Id
+from app.schemas.text import excerpt
 from app.schemas.users import PublicUserSchema
+
+REPLY_EXCERPT_CHARS = 100
 
 
 class SendMessageSchema(Schema):
@@ -19,6 +22,7 @@ class SendMessageSchema(Schema):
     client_message_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$"), metadata={
         "description": "Your id for this message (1-64 of A-Z a-z 0-9 _ . : -). Retrying with the same "
                        "id returns the original message instead of a duplicate."})
+    reply_to_id = Id(metadata={"description": "The message this one replies to: one of the same conversation"})
 
     @validates("image_ids")
     def _image_count(self, value, **kwargs):
@@ -48,15 +52,71 @@ class ImagesOfLiveMessage(fields.List):
         return [] if obj.deleted_at else super()._serialize(value, attr, obj, **kwargs)
 
 
+class ReplyToSchema(Schema):
+    """The message a reply answers, as it is now."""
+
+    id = fields.Integer()
+    seq = fields.Integer()
+    sender = fields.Nested(PublicUserSchema, allow_none=True)
+    excerpt = fields.Method("_excerpt", allow_none=True, metadata={
+        "type": "string", "description": f"The start of its text (at most {REPLY_EXCERPT_CHARS} characters as "
+                                         "read); null once it is deleted"})
+    deleted = fields.Method("_deleted", metadata={"type": "boolean"})
+
+    def _excerpt(self, parent):
+        return None if parent.deleted_at else excerpt(parent.content, REPLY_EXCERPT_CHARS)
+
+    def _deleted(self, parent):
+        return parent.deleted_at is not None
+
+
+class ReactionSchema(Schema):
+    emoji = fields.String()
+    count = fields.Integer()
+    user_ids = fields.List(fields.Integer(), metadata={"description": "Who reacted with it, first first"})
+
+
+class SystemEventSchema(Schema):
+    """What a system message records: a change to the conversation and who made it."""
+
+    type = fields.String(metadata={
+        "description": "participants_added (user_ids), participant_removed (user_id; actor_id = user_id when "
+                       "they left), role_changed (user_id, role), title_changed (title)"})
+    actor_id = fields.Integer(allow_none=True, metadata={"description": "Who made the change; null when the "
+                                                                        "service did (a new admin after the last left)"})
+    user_ids = fields.List(fields.Integer())
+    user_id = fields.Integer()
+    role = fields.String()
+    title = fields.String(allow_none=True)
+
+
+class ReactionsByEmoji(fields.List):
+    """A message's reaction rows as [{emoji, count, user_ids}], each emoji where it first appeared."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        groups = {}
+        for reaction in value:
+            groups.setdefault(reaction.emoji, []).append(reaction.user_id)
+        return super()._serialize([{"emoji": emoji, "count": len(user_ids), "user_ids": user_ids}
+                                   for emoji, user_ids in groups.items()], attr, obj, **kwargs)
+
+
 class MessageSchema(Schema):
     id = fields.Integer()
     conversation_id = fields.Integer()
     seq = fields.Integer(metadata={"description": "Gap-free position within the conversation"})
+    kind = fields.String(metadata={"description": "user, or system: a record of a change to the conversation "
+                                                  "(see event), never searchable, pushed or unread"})
+    event = fields.Nested(SystemEventSchema, allow_none=True, metadata={"description": "Null unless kind is system"})
     sender_id = fields.Integer(allow_none=True)
     sender = fields.Nested(PublicUserSchema, allow_none=True)
     content = fields.Method("_content", metadata={"type": "string", "description": "Empty once the message is deleted"})
     client_message_id = fields.String(allow_none=True)
+    reply_to = fields.Nested(ReplyToSchema, allow_none=True, metadata={"description": "Null unless a reply"})
+    mentions = fields.List(fields.Integer(), metadata={"description": "The participants mentioned by @username"})
+    reactions = ReactionsByEmoji(fields.Nested(ReactionSchema))
     created_at = fields.DateTime()
+    edited_at = fields.DateTime(allow_none=True, metadata={"description": "When the text was last edited"})
     delivered_at = fields.DateTime(allow_none=True)
     read_at = fields.DateTime(allow_none=True)
     deleted = fields.Method("_deleted", metadata={"type": "boolean"})

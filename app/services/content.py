@@ -6,12 +6,12 @@ that remain are stored and returned as the entities `&lt;`, `&gt;` and `&amp;`. 
 put into HTML element content as it is; shown as plain text, its entities are decoded once.
 Its length is counted as a reader sees it: after HTML is removed, each entity one character.
 """
-import html
 import re
 
 import bleach
 
 from app.errors import ValidationFailed
+from app.schemas.text import visible_length
 
 # bleach returns text without these characters unchanged (checked for every code point; see
 # tests/services/test_content.py), so such text skips it: most messages, and most of a send's cost.
@@ -39,11 +39,6 @@ def sanitize(text):
     if not _NEEDS_BLEACH.search(text):
         return text.strip()
     return _bleach(text).strip()
-
-
-def visible_length(stored):
-    """How many characters a reader sees in sanitized text: `&amp;` is one."""
-    return len(html.unescape(stored)) if "&" in stored else len(stored)
 
 
 def _bleach(text):

@@ -34,14 +34,30 @@ def participation(user_id, conversation_id):
     return participant
 
 
+@dataclass
+class Position:
+    """Where a conversation stands: its newest message and its newest logged change."""
+
+    last_seq: int
+    last_event_seq: int
+
+
+def is_group_admin(user_id, conversation_id):
+    """Whether the user is an admin of the conversation (as stored now). Direct conversations have none."""
+    role = db.session.scalar(select(Participant.role).where(Participant.conversation_id == conversation_id,
+                                                            Participant.user_id == user_id))
+    return role == "admin"
+
+
 def last_seqs(user_ids):
-    """{user_id: {conversation_id: last_seq}} over every conversation each user takes part in."""
+    """{user_id: {conversation_id: Position}} over every conversation each user takes part in."""
     found = {user_id: {} for user_id in user_ids}
-    rows = db.session.execute(select(Participant.user_id, Conversation.id, Conversation.last_seq)
+    rows = db.session.execute(select(Participant.user_id, Conversation.id, Conversation.last_seq,
+                                     Conversation.last_event_seq)
                               .join(Conversation, Conversation.id == Participant.conversation_id)
                               .where(Participant.user_id.in_(user_ids)))
-    for user_id, conversation_id, last_seq in rows:
-        found[user_id][conversation_id] = last_seq
+    for user_id, conversation_id, last_seq, last_event_seq in rows:
+        found[user_id][conversation_id] = Position(last_seq, last_event_seq)
     return found
 
 
@@ -77,7 +93,9 @@ def create_conversation(creator_id, other_ids, title=None):
             return existing, False
     conversation = Conversation(kind="direct" if direct else "group", title=title, created_by=creator_id,
                                 direct_key=direct_key if direct else None)
-    conversation.participants = [Participant(user_id=uid) for uid in [creator_id, *others]]
+    # A group's creator is its admin; a direct conversation has no roles to give.
+    conversation.participants = [Participant(user_id=uid, role="admin" if uid == creator_id and not direct
+                                             else "member") for uid in [creator_id, *others]]
     db.session.add(conversation)
     try:
         db.session.commit()
@@ -95,6 +113,7 @@ class ConversationSummary:
     conversation: Conversation
     participant: Participant
     unread_count: int
+    unread_mention_count: int
     last_message: Message | None
 
 
@@ -123,7 +142,7 @@ def list_conversations(user_id, *, archived=False, cursor=None, limit=20):
     page, more = rows[:limit], len(rows) > limit
     unread = unread_counts(user_id, [row.Conversation.id for row in page])
     last = last_messages([row.Conversation for row in page])
-    summaries = [ConversationSummary(row.Conversation, row.Participant, unread.get(row.Conversation.id, 0),
+    summaries = [ConversationSummary(row.Conversation, row.Participant, *unread.get(row.Conversation.id, (0, 0)),
                                      last.get(row.Conversation.id)) for row in page]
     next_cursor = encode_cursor(page[-1].activity.isoformat(), page[-1].Conversation.id) if more else None
     return summaries, next_cursor
@@ -131,21 +150,27 @@ def list_conversations(user_id, *, archived=False, cursor=None, limit=20):
 
 def unread_by(user_id, last_read_seq):
     """What counts as unread for a participant: messages from others after their read position
-    (`last_read_seq`, a value or a column), not deleted."""
-    return and_(Message.seq > last_read_seq, Message.sender_id != user_id, Message.deleted_at.is_(None))
+    (`last_read_seq`, a value or a column), not deleted, not system messages."""
+    return and_(Message.seq > last_read_seq, Message.sender_id != user_id, Message.deleted_at.is_(None),
+                Message.kind == "user")
+
+
+def mentioning(user_id):
+    """Messages that mention the user."""
+    return Message.mentions.any(user_id)
 
 
 def unread_counts(user_id, conversation_ids):
-    """{conversation_id: messages unread by the user (unread_by)}."""
+    """{conversation_id: (messages unread by the user (unread_by), those of them mentioning the user)}."""
     if not conversation_ids:
         return {}
     rows = db.session.execute(
-        select(Message.conversation_id, func.count())
+        select(Message.conversation_id, func.count(), func.count().filter(mentioning(user_id)))
         .join(Participant, and_(Participant.conversation_id == Message.conversation_id,
                                 Participant.user_id == user_id))
         .where(Message.conversation_id.in_(conversation_ids), unread_by(user_id, Participant.last_read_seq))
         .group_by(Message.conversation_id))
-    return dict(rows.all())
+    return {conversation_id: (unread, mentions) for conversation_id, unread, mentions in rows}
 
 
 def last_messages(conversations):
@@ -161,8 +186,8 @@ def conversation_summary(user_id, conversation_id):
     """One conversation as the list shows it, plus its participants. Raises NotFound for non-participants."""
     conversation = conversation_for(user_id, conversation_id)
     participant = next(p for p in conversation.participants if p.user_id == user_id)
-    unread = unread_counts(user_id, [conversation.id]).get(conversation.id, 0)
-    return ConversationSummary(conversation, participant, unread, last_messages([conversation]).get(conversation.id))
+    unread = unread_counts(user_id, [conversation.id]).get(conversation.id, (0, 0))
+    return ConversationSummary(conversation, participant, *unread, last_messages([conversation]).get(conversation.id))
 
 
 def set_archived(user_id, conversation_id, archived):

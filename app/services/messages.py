@@ -4,15 +4,16 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import and_, func, select, text, update
+from sqlalchemy import and_, delete, func, select, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import metrics
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, translate
 from app.extensions import db
-from app.models import Message, Participant, User
+from app.models import Message, MessageReaction, MessageVersion, Participant, ReplyParent, User
 from app.services import content as content_rules
-from app.services import events, images
-from app.services.conversations import conversation_for
+from app.services import event_log, events, images, mentions
+from app.services.conversations import conversation_for, is_group_admin
 from app.services.send_limits import take_send_slot
 
 
@@ -23,40 +24,57 @@ class SendResult:
     quota: object = None  # send_limits.Quota, None for a retry (it did not count)
 
 
-# Participation check, seq bump, insert and unarchive in one round trip. The seq comes from the
-# conversation row, updated (and so locked) in the same transaction as the insert: seqs are
-# gap-free and strictly increasing even with concurrent senders. A duplicate client_message_id
+# Participation check, reply check, seq and event_seq bump, insert (with its mentions), logging,
+# unarchive: one round trip. The seqs come from the conversation row, updated (and so locked) in
+# the same transaction as the insert: seq and event_seq are gap-free and strictly increasing even
+# with concurrent senders and other changes (services.event_log). A duplicate client_message_id
 # inserts nothing (ON CONFLICT); the caller then rolls back, undoing the bump.
-# No row comes back when the sender is not a participant; `id` is NULL for a duplicate.
-_INSERT_MESSAGE = text("""
+# No row comes back when the sender is not a participant; `id` is NULL for a duplicate, and for a
+# reply_to_id that names no message of the conversation (then `parent_id` is NULL too).
+_INSERT_MESSAGE = text(f"""
 WITH member AS (
     SELECT u.username, u.display_name
     FROM conversation_participants p JOIN users u ON u.id = p.user_id
     WHERE p.conversation_id = :conversation_id AND p.user_id = :sender_id
+), parent AS (
+    SELECT m.id, m.seq, m.content, m.deleted_at, m.sender_id, s.username, s.display_name
+    FROM messages m LEFT JOIN users s ON s.id = m.sender_id
+    WHERE m.id = :reply_to_id AND m.conversation_id = :conversation_id
 ), bump AS (
-    UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now()
+    UPDATE conversations SET last_seq = last_seq + 1, last_event_seq = last_event_seq + 1, last_message_at = now()
     WHERE id = :conversation_id AND EXISTS (SELECT 1 FROM member)
-    RETURNING last_seq
+        AND (CAST(:reply_to_id AS bigint) IS NULL OR EXISTS (SELECT 1 FROM parent))
+    RETURNING last_seq, last_event_seq
 ), inserted AS (
-    INSERT INTO messages (conversation_id, seq, sender_id, content, client_message_id)
-    SELECT :conversation_id, last_seq, :sender_id, :content, :client_message_id FROM bump
+    INSERT INTO messages (conversation_id, seq, sender_id, content, client_message_id, reply_to_id, mentions)
+    SELECT :conversation_id, last_seq, :sender_id, :content, :client_message_id, :reply_to_id,
+           ({mentions.MENTIONED_PARTICIPANTS})
+    FROM bump
     ON CONFLICT (sender_id, client_message_id) DO NOTHING
-    RETURNING id, seq, created_at
+    RETURNING id, seq, created_at, mentions
+), logged AS (
+    INSERT INTO conversation_events (conversation_id, event_seq, type, message_id)
+    SELECT :conversation_id, bump.last_event_seq, 'message_received', inserted.id FROM bump, inserted
 ), unarchived AS (
     UPDATE conversation_participants SET archived_at = NULL
     WHERE conversation_id = :conversation_id AND archived_at IS NOT NULL AND EXISTS (SELECT 1 FROM inserted)
 )
-SELECT member.username, member.display_name, inserted.id, inserted.seq, inserted.created_at,
+SELECT member.username, member.display_name, inserted.id, inserted.seq, inserted.created_at, inserted.mentions,
+       bump.last_event_seq AS event_seq, parent.id AS parent_id, parent.seq AS parent_seq,
+       parent.content AS parent_content, parent.deleted_at AS parent_deleted_at,
+       parent.sender_id AS parent_sender_id, parent.username AS parent_username,
+       parent.display_name AS parent_display_name,
        ARRAY(SELECT user_id FROM conversation_participants WHERE conversation_id = :conversation_id)
            AS participant_ids
-FROM member LEFT JOIN inserted ON true
+FROM member LEFT JOIN inserted ON true LEFT JOIN bump ON true LEFT JOIN parent ON true
 """)
 
 
 log = logging.getLogger(__name__)
 
 
-def send_message(sender_id, conversation_id, content, client_message_id=None, image_ids=(), *, door):
+def send_message(sender_id, conversation_id, content, client_message_id=None, image_ids=(), reply_to_id=None, *,
+                 door):
     """Store a message from a participant, with the images named in `image_ids`, and return a SendResult.
 
     `door` ("rest" or "socket") is where it came in: each stored message is counted and logged
@@ -66,14 +84,16 @@ def send_message(sender_id, conversation_id, content, client_message_id=None, im
     A retry with the same client_message_id returns the original message and does not count
     against the sending limit. With images, the text may be empty: the images are checked and
     locked (images.attachable_images) and attached in the same transaction as the insert, so
-    either the message is stored with all of them or nothing is attached.
+    either the message is stored with all of them or nothing is attached. `@username` of a
+    participant in the text mentions them (services.mentions).
     Raises NotFound (not a participant), ValidationFailed (no text and no images, content too long
-    as read (services.content), or a bad image: field image_ids), Conflict (client_message_id already
-    used in another conversation), RateLimited, ServiceUnavailable (S3 unreachable while checking images).
+    as read (services.content), a bad image: field image_ids, or a reply_to_id that names no message
+    of the conversation), Conflict (client_message_id already used in another conversation),
+    RateLimited, ServiceUnavailable (S3 unreachable while checking images).
     """
     started = time.perf_counter()
     try:
-        result = _store(sender_id, conversation_id, content, client_message_id, image_ids)
+        result = _store(sender_id, conversation_id, content, client_message_id, image_ids, reply_to_id)
     except Exception as exc:
         metrics.MESSAGES_REJECTED.labels(door, translate(exc).code).inc()
         raise
@@ -84,7 +104,7 @@ def send_message(sender_id, conversation_id, content, client_message_id=None, im
     return result
 
 
-def _store(sender_id, conversation_id, content, client_message_id, image_ids):
+def _store(sender_id, conversation_id, content, client_message_id, image_ids, reply_to_id):
     text_ = content_rules.user_text("content", content or "", current_app.config["MESSAGE_MAX_LENGTH"],
                                     required=False)
     if not text_ and not image_ids:
@@ -101,9 +121,12 @@ def _store(sender_id, conversation_id, content, client_message_id, image_ids):
             attached = images.attachable_images(sender_id, conversation_id, list(image_ids))
         row = db.session.execute(_INSERT_MESSAGE, {
             "conversation_id": conversation_id, "sender_id": sender_id, "content": text_,
-            "client_message_id": client_message_id}).one_or_none()
+            "client_message_id": client_message_id, "reply_to_id": reply_to_id,
+            "mention_names": mentions.mentioned_names(text_)}).one_or_none()
         if row is None:
             raise NotFound("conversation not found")
+        if reply_to_id is not None and row.parent_id is None:
+            raise ValidationFailed("reply_to_id", "not a message of this conversation")
         if row.id is None:  # a retry: this client_message_id is stored already
             db.session.rollback()
             return SendResult(_original(sender_id, client_message_id, conversation_id), created=False)
@@ -116,12 +139,26 @@ def _store(sender_id, conversation_id, content, client_message_id, image_ids):
     except BaseException:
         db.session.rollback()  # undoes the seq bump and releases row locks
         raise
-    message = Message(id=row.id, conversation_id=conversation_id, seq=row.seq, sender_id=sender_id,
-                      content=text_, client_message_id=client_message_id, created_at=row.created_at,
+    message = Message(id=row.id, conversation_id=conversation_id, seq=row.seq, kind="user", sender_id=sender_id,
+                      content=text_, client_message_id=client_message_id, reply_to_id=reply_to_id,
+                      mentions=row.mentions, created_at=row.created_at,
                       sender=User(id=sender_id, username=row.username, display_name=row.display_name),
                       images=attached)
-    events.message_created(message, row.participant_ids)
+    set_committed_value(message, "reactions", [])
+    set_committed_value(message, "reply_to", _parent(row, conversation_id))
+    events.message_created(message, row.participant_ids, row.event_seq)
     return SendResult(message, created=True, quota=quota)
+
+
+def _parent(row, conversation_id):
+    """The replied-to message as the send statement read it, or None."""
+    if row.parent_id is None:
+        return None
+    parent = ReplyParent(id=row.parent_id, conversation_id=conversation_id, seq=row.parent_seq,
+                         content=row.parent_content, deleted_at=row.parent_deleted_at, sender_id=row.parent_sender_id)
+    set_committed_value(parent, "sender", None if row.parent_sender_id is None else User(
+        id=row.parent_sender_id, username=row.parent_username, display_name=row.parent_display_name))
+    return parent
 
 
 def _original(sender_id, client_message_id, conversation_id):
@@ -167,58 +204,89 @@ class ReadPosition:
 
 
 def mark_read(user_id, message_id):
-    """Move the user's read position up to `message_id`: everything up to it counts as read.
+    """Move the user's read position up to `message_id`: everything up to it counts as read (and
+    received: the delivery position follows).
 
     Never moves the position backwards; marking an older message again changes nothing.
     Sets read_at (and delivered_at) on the newly read messages from others.
     Raises NotFound unless the message is in one of the user's conversations.
     """
     row = db.session.execute(
-        select(Message, Participant)
+        select(Message.conversation_id, Message.seq, Participant)
         .join(Participant, and_(Participant.conversation_id == Message.conversation_id,
                                 Participant.user_id == user_id))
         .where(Message.id == message_id)
         .with_for_update(of=Participant)).first()
     if row is None:
         raise NotFound("message not found")
-    message, participant = row
+    conversation_id, seq, participant = row
     previous = participant.last_read_seq
-    moved = message.seq > previous
+    moved = seq > previous
     if moved:
-        participant.last_read_seq = message.seq
-        participant.last_read_message_id = message.id
+        participant.last_read_seq = seq
+        participant.last_read_message_id = message_id
+        participant.last_read_at = func.now()
+        if seq > participant.last_delivered_seq:
+            participant.last_delivered_seq = seq
+            participant.last_delivered_at = func.now()
         db.session.execute(
             update(Message)
-            .where(Message.conversation_id == message.conversation_id, Message.seq > previous,
-                   Message.seq <= message.seq, Message.sender_id != user_id, Message.read_at.is_(None))
+            .where(Message.conversation_id == conversation_id, Message.seq > previous,
+                   Message.seq <= seq, Message.sender_id != user_id, Message.read_at.is_(None))
             .values(read_at=func.now(), delivered_at=func.coalesce(Message.delivered_at, func.now())))
     db.session.commit()
-    db.session.refresh(participant)
-    position_message = db.session.get(Message, participant.last_read_message_id) if participant.last_read_message_id else message
-    db.session.refresh(position_message)
-    position = ReadPosition(conversation_id=message.conversation_id, user_id=user_id, message_id=position_message.id,
-                            seq=participant.last_read_seq, read_at=position_message.read_at, moved=moved)
+    position = ReadPosition(conversation_id=conversation_id, user_id=user_id,
+                            message_id=participant.last_read_message_id or message_id,
+                            seq=participant.last_read_seq, read_at=participant.last_read_at, moved=moved)
     if moved:
         events.read_position_moved(position)
     return position
 
 
-def delete_message(user_id, message_id):
-    """Soft-delete a message: only its sender may. Sets deleted_at and clears the text; its
-    images become cleanup candidates (image_cleanup). Deleting again changes nothing.
-
-    Raises NotFound (not in one of the user's conversations), Forbidden (not the sender).
-    """
-    message = db.session.scalar(select(Message).where(Message.id == message_id).with_for_update(of=Message))
-    if message is None or db.session.get(Participant, (message.conversation_id, user_id)) is None:
+def message_for(user_id, message_id, fresh=False):
+    """The message if `user_id` takes part in its conversation (read again from the database if
+    `fresh`, even when this session holds it). Raises NotFound otherwise, whether or not it exists."""
+    message = db.session.scalar(
+        select(Message).join(Participant, and_(Participant.conversation_id == Message.conversation_id,
+                                               Participant.user_id == user_id))
+        .where(Message.id == message_id).execution_options(populate_existing=fresh))
+    if message is None:
         raise NotFound("message not found")
-    if message.sender_id != user_id:
-        raise Forbidden("only the sender may delete a message")
+    return message
+
+
+def _check_may_delete(user_id, message):
+    """Raises Forbidden unless the user may delete the message: its sender, or an admin of its
+    group. System messages stay: they are the record of what changed."""
+    if message.kind == "system":
+        raise Forbidden("system messages cannot be deleted")
+    if message.sender_id != user_id and not is_group_admin(user_id, message.conversation_id):
+        raise Forbidden("only the sender or an admin of the group may delete a message")
+
+
+def delete_message(user_id, message_id):
+    """Soft-delete a message, as its sender or an admin of its group. Sets deleted_at and clears
+    the text, its earlier versions and its reactions; its images become cleanup candidates
+    (image_cleanup). Deleting again changes nothing.
+
+    Raises NotFound (not in one of the user's conversations), Forbidden (see _check_may_delete).
+    """
+    message = message_for(user_id, message_id)
+    _check_may_delete(user_id, message)
+    if message.deleted_at is None:
+        event_log.lock(message.conversation_id)
+        # Again under the lock: the caller may have lost their role or left, or someone deleted it.
+        message = message_for(user_id, message_id, fresh=True)
+        _check_may_delete(user_id, message)
     if message.deleted_at is not None:
         db.session.commit()
         return message
     message.deleted_at = func.now()
     message.content = ""
+    message.mentions = []
+    db.session.execute(delete(MessageVersion).where(MessageVersion.message_id == message.id))
+    db.session.execute(delete(MessageReaction).where(MessageReaction.message_id == message.id))
+    logged = event_log.record(message.conversation_id, "message_deleted", message=message)
     db.session.commit()
-    events.message_deleted(message)
+    events.conversation_changed(message.conversation_id, [logged])
     return message

@@ -1,22 +1,26 @@
 """Push notifications for users who are offline when a message arrives.
 
 Flow: message_created -> schedule_for_new_message (API process, after commit) marks a pending
-notification per offline, unmuted recipient and conversation in Redis and schedules one Huey
-task PUSH_COALESCE_SECONDS later; messages arriving while that mark exists ride along with it.
+notification per offline recipient and conversation in Redis and schedules one Huey task
+PUSH_COALESCE_SECONDS later; messages arriving while that mark exists ride along with it.
 The task (deliver_pending) then re-checks everything against the state at send time: still
-offline, still unmuted, something still unread; and sends one notification per subscription.
+offline, something still unread that is pushed; and sends one notification per subscription.
+
+What is pushed: messages of kind "user" (system messages are not), to recipients who have not
+muted the conversation, and, even in a muted one, to those the message mentions (`_schedule` and
+`_unread_pushed` say it from the message's side and from the recipient's).
 """
 import logging
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app import job_queue, metrics, webpush
 from app.extensions import db
 from app.models import Conversation, Message, Participant, PushSubscription
 from app.redis_client import get_redis, key
 from app.services import presence
-from app.services.conversations import unread_by
+from app.services.conversations import mentioning, unread_by
 from app.webpush import DeliveryOutcome, PushDeliveryError
 
 log = logging.getLogger(__name__)
@@ -32,7 +36,7 @@ def _pending_key(user_id, conversation_id):
 
 
 def schedule_for_new_message(message):
-    """Schedule a push for each offline, unmuted recipient of `message` that has a subscription.
+    """Schedule a push for each offline recipient `message` is pushed to that has a subscription.
 
     Called after the message committed. Never raises: a message that was stored must not be
     reported as failed because its notification could not be scheduled.
@@ -44,12 +48,13 @@ def schedule_for_new_message(message):
 
 
 def _schedule(message):
-    if webpush.sender() is None:
+    if webpush.sender() is None or message.kind != "user":
         return
     recipients = list(db.session.scalars(
         select(Participant.user_id).where(Participant.conversation_id == message.conversation_id,
                                           Participant.user_id != message.sender_id,
-                                          Participant.muted.is_(False))))
+                                          or_(Participant.muted.is_(False),
+                                              Participant.user_id.in_(message.mentions)))))
     if not recipients:
         return
     statuses = presence.statuses(recipients)
@@ -67,10 +72,13 @@ def _schedule(message):
             job_queue.enqueue("deliver_push", user_id, message.conversation_id, delay=window)
 
 
-def _unread_from_others(participant):
-    """(count, newest message) of messages from others after the participant's read position."""
+def _unread_pushed(participant):
+    """(count, newest message) of the messages from others after the participant's read position
+    that are pushed to them: in a muted conversation, those that mention them."""
     unread = select(Message).where(Message.conversation_id == participant.conversation_id,
                                    unread_by(participant.user_id, participant.last_read_seq))
+    if participant.muted:
+        unread = unread.where(mentioning(participant.user_id))
     count = db.session.scalar(select(func.count()).select_from(unread.subquery()))
     newest = db.session.scalar(unread.order_by(Message.seq.desc()).limit(1)) if count else None
     return count, newest
@@ -105,13 +113,13 @@ def deliver_pending(user_id, conversation_id):
     if sender is None:
         return {"skipped": "push disabled"}
     participant = db.session.get(Participant, (conversation_id, user_id))
-    if participant is None or participant.muted:
-        return {"skipped": "muted" if participant else "not a participant"}
+    if participant is None:
+        return {"skipped": "not a participant"}
     if presence.statuses([user_id]).get(user_id, "offline") != "offline":
         return {"skipped": "recipient is online"}
-    count, newest = _unread_from_others(participant)
+    count, newest = _unread_pushed(participant)
     if not count:
-        return {"skipped": "already read"}
+        return {"skipped": "muted" if participant.muted else "already read"}
     subscriptions = list(db.session.scalars(select(PushSubscription).where(PushSubscription.user_id == user_id)
                                             .order_by(PushSubscription.id)))
     payload = notification_payload(participant.user, db.session.get(Conversation, conversation_id), newest, count)

@@ -90,7 +90,7 @@ def search_messages(user_id, q, *, conversation_id=None, cursor=None, limit=20):
     hits = (select(Message.id, rank)
             .join(Participant, and_(Participant.conversation_id == Message.conversation_id,
                                     Participant.user_id == user_id))
-            .where(Message.deleted_at.is_(None), *_filters(parsed, tsquery, conversation_id)))
+            .where(*searchable(), *_filters(parsed, tsquery, conversation_id)))
     if cursor:
         last_rank, last_id = _cursor_position(cursor)
         # ts_rank_cd is a float4: compared with the cursor's value as a float8, a rank like 0.1
@@ -108,6 +108,11 @@ def search_messages(user_id, q, *, conversation_id=None, cursor=None, limit=20):
     page, more = rows[:limit], len(rows) > limit
     next_cursor = encode_cursor(page[-1].rank, page[-1].Message.id) if more else None
     return [SearchHit(row.Message, row.rank, safe_snippet(row.snippet)) for row in page], next_cursor
+
+
+def searchable():
+    """What search may find: messages people wrote (not system messages), not deleted."""
+    return Message.kind == "user", Message.deleted_at.is_(None)
 
 
 def _filters(parsed, tsquery, conversation_id):

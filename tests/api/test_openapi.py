@@ -73,7 +73,8 @@ def test_links_lead_from_a_created_resource_to_the_operations_that_take_its_id(s
                                              "parameters": {"conversation_id": "$response.body#/id"}}
     assert {"conversations_history", "conversations_archive", "images_request_upload"} <= set(created)
     sent = spec["paths"]["/conversations/{conversation_id}/messages"]["post"]["responses"]["201"]["links"]
-    assert set(sent) == {"messages_mark_read", "messages_delete"}
+    assert set(sent) == {"messages_mark_read", "messages_delete", "messages_edit", "messages_history",
+                         "messages_react", "messages_unreact", "messages_receipts"}
 
 
 def test_the_sending_limit_headers_that_are_documented_are_sent(spec, client):

@@ -116,7 +116,8 @@ def openapi_to_json_schema(schema):
     return converted
 
 
-@pytest.mark.parametrize("name", ["Message", "PublicUser", "Image", "ReadPosition"])
+@pytest.mark.parametrize("name", ["Message", "ReplyTo", "Reaction", "SystemEvent", "PublicUser", "Image",
+                                  "ReadPosition", "Participant"])
 def test_objects_shared_with_the_rest_api_are_described_alike(document, client, name):
     openapi = client.get("/openapi.json").get_json()
 
@@ -179,6 +180,15 @@ def test_what_real_clients_send_and_receive_matches_the_document(document, api, 
     message = bob_socket.wait_for("message_received")["message"]
     for event in ("mark_delivered", "mark_read"):
         payloads.check(f"{event} acknowledgement", bob_socket.call(event, {"message_id": message["id"]}))
+    api.react(alice, message["id"], "👍")
+    api.ok(alice, "delete", f"/messages/{message['id']}/reactions/%F0%9F%91%8D")
+    api.ok(alice, "patch", f"/messages/{message['id']}", json={"content": "hi, @bob"})
+    group, carol = api.conversation(alice, bob, title="team"), api.user()
+    api.add(alice, group, carol)
+    api.ok(alice, "patch", f"/conversations/{group}/participants/{bob.id}", json={"role": "admin"})
+    api.ok(alice, "patch", f"/conversations/{group}", json={"title": "crew"})
+    api.ok(bob, "delete", f"/conversations/{group}/participants/{bob.id}")
+    bob_socket.wait_for("participant_removed")
     api.as_user(alice, "delete", f"/messages/{message['id']}")
     bob_socket.wait_for("message_deleted")
     alice_socket.wait_for("message_read")

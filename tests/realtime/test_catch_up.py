@@ -32,7 +32,7 @@ def test_after_a_redis_outage_clients_get_resync_and_hear_new_messages_live(api,
     after = api.send(bob, conversation_id, "after the outage")
 
     assert readiness[0] == 503
-    assert resync == {"conversations": [{"conversation_id": conversation_id, "last_seq": 1}]}
+    assert resync == {"conversations": [{"conversation_id": conversation_id, "last_seq": 1, "last_event_seq": 1}]}
     assert socket.wait_for("message_received", lambda d: d["message"]["id"] == after["id"])
     assert _readiness(servers["rt1"]) == (200, {"status": "ok", "checks": {
         "postgres": "ok", "redis": "ok", "message_queue": "ok"}})

@@ -48,6 +48,22 @@ def test_sender_is_never_notified_of_own_message(client, app, chat, push_service
     assert queued_pushes(app) == []
 
 
+def test_a_mention_is_scheduled_even_in_a_muted_conversation_and_system_messages_never(client, app, chat,
+                                                                                      push_service):
+    alice, bob, conversation = chat
+    carol = client.user("carol")
+    group = client.conversation(alice, bob, title="team")
+    Browser(client, bob, push_service.endpoint("bob"))
+    for muted in (conversation, group):
+        client.ok(bob, "patch", f"/conversations/{muted}/mute")
+
+    client.send(alice, conversation, "muted chatter")
+    client.add(alice, group, carol)
+    client.send(alice, group, "@bob this one is for you")
+
+    assert queued_pushes(app) == [("deliver_push", (bob.id, group), True)]
+
+
 def test_online_recipient_schedules_nothing(client, app, chat, push_service):
     alice, bob, conversation = chat
     Browser(client, bob, push_service.endpoint("bob"))

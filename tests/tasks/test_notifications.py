@@ -99,6 +99,19 @@ def test_muted_conversation_does_not_push(client, app, chat, push_service):
     assert len(push_jobs(app)) == 1
 
 
+def test_a_mention_in_a_muted_conversation_is_pushed_alone(client, app, chat, push_service):
+    alice, bob, conversation, phone = chat
+    client.as_user(bob, "patch", f"/conversations/{conversation}/mute")
+
+    client.send(alice, conversation, "muted chatter")
+    mention = client.send(alice, conversation, "@bob are you there?")
+
+    wait_for_push_jobs(app, 1)
+    [push] = push_service.pushes_to("bob-phone")
+    payload = phone.read(push)
+    assert (payload["count"], payload["body"], payload["message_id"]) == (1, "@bob are you there?", mention["id"])
+
+
 def test_messages_within_the_window_become_one_notification(client, app, chat, push_service, monkeypatch):
     alice, bob, conversation, phone = chat
     monkeypatch.setitem(app.config, "PUSH_COALESCE_SECONDS", 3)

@@ -1,15 +1,18 @@
 from flask_jwt_extended import jwt_required
 
-from app.api.conversations.schemas import (ArchiveSchema, ArchiveStateSchema, ConversationDetailSchema,
-                                           ConversationListQuerySchema, ConversationPageSchema,
-                                           CreateConversationSchema, MuteSchema, MuteStateSchema)
+from app.api.conversations.schemas import (AddParticipantsSchema, ArchiveSchema, ArchiveStateSchema,
+                                           ConversationDetailSchema, ConversationListQuerySchema,
+                                           ConversationPageSchema, CreateConversationSchema, EventPageSchema,
+                                           EventQuerySchema, MuteSchema, MuteStateSchema, RoleSchema,
+                                           UpdateConversationSchema)
 from app.api.messages.schemas import (MessagePageQuerySchema, MessagePageSchema, SearchQuerySchema,
                                       SearchResultsSchema)
 from app.api.openapi import RATE_LIMIT_HEADERS, headers, link, produces
 from app.api.parser import Blueprint
 from app.auth.tokens import current_user_id
+from app.schemas.conversations import ParticipantSchema
 from app.schemas.messages import MessageSchema, SendMessageSchema
-from app.services import conversations, messages, presence, search
+from app.services import conversations, event_log, membership, messages, presence, search
 
 blp = Blueprint("conversations", __name__, url_prefix="/conversations",
                 description="Conversations and their messages. Non-participants get 404 for everything.")
@@ -47,8 +50,66 @@ def index(query):
 @jwt_required()
 @blp.response(200, ConversationDetailSchema)
 def show(conversation_id):
-    """One conversation with its participants and their read positions."""
+    """One conversation with its participants, their roles and read positions."""
+    return _detail(conversation_id)
+
+
+def _detail(conversation_id):
     return presence.attach_presence(conversations.conversation_summary(current_user_id(), conversation_id))
+
+
+NOT_AN_ADMIN = "A participant who is not an admin of the group"
+
+
+@blp.route("/<int:conversation_id>", methods=["PATCH"])
+@jwt_required()
+@blp.arguments(UpdateConversationSchema, examples={"title": {"value": {"title": "Weekend trip"}}})
+@blp.response(200, ConversationDetailSchema)
+@blp.alt_response(403, description=NOT_AN_ADMIN)
+def update(data, conversation_id):
+    """Rename a group (admins). A direct conversation has no title to change: 422."""
+    membership.set_title(current_user_id(), conversation_id, data["title"])
+    return _detail(conversation_id)
+
+
+@blp.route("/<int:conversation_id>/participants", methods=["POST"])
+@jwt_required()
+@blp.arguments(AddParticipantsSchema, examples={"add": {"value": {"user_ids": [3]}}})
+@blp.response(200, ConversationDetailSchema)
+@blp.alt_response(403, description=NOT_AN_ADMIN)
+def add_participants(data, conversation_id):
+    """Add users to a group (admins): they see its whole history. Direct conversations: 422."""
+    membership.add_participants(current_user_id(), conversation_id, data["user_ids"])
+    return _detail(conversation_id)
+
+
+@blp.route("/<int:conversation_id>/participants/<int:user_id>", methods=["DELETE"])
+@jwt_required()
+@blp.response(204)
+@blp.alt_response(403, description="A participant who is not an admin, removing someone else")
+def remove_participant(conversation_id, user_id):
+    """Remove a participant (admins), or leave (your own id). Direct conversations: 422."""
+    membership.remove_participant(current_user_id(), conversation_id, user_id)
+
+
+@blp.route("/<int:conversation_id>/participants/<int:user_id>", methods=["PATCH"])
+@jwt_required()
+@blp.arguments(RoleSchema, examples={"promote": {"value": {"role": "admin"}}})
+@blp.response(200, ParticipantSchema)
+@blp.alt_response(403, description=NOT_AN_ADMIN)
+def set_role(data, conversation_id, user_id):
+    """Make a participant an admin or a member (admins). The last admin cannot step down: 422."""
+    return membership.set_role(current_user_id(), conversation_id, user_id, data["role"])
+
+
+@blp.route("/<int:conversation_id>/events")
+@jwt_required()
+@blp.arguments(EventQuerySchema, location="query")
+@blp.response(200, EventPageSchema)
+def events(query, conversation_id):
+    """The conversation's changes after event_seq `after`, in order: replay them, then go live."""
+    items, has_more = event_log.events_after(current_user_id(), conversation_id, **query)
+    return {"items": items, "has_more": has_more}
 
 
 @blp.route("/<int:conversation_id>/archive", methods=["PATCH"])
@@ -83,7 +144,8 @@ def mute(data, conversation_id):
 def send(data, conversation_id):
     """Send a message: text, images (image_ids from POST /conversations/{id}/images), or both."""
     result = messages.send_message(current_user_id(), conversation_id, data["content"],
-                                   data.get("client_message_id"), data["image_ids"], door="rest")
+                                   data.get("client_message_id"), data["image_ids"], data.get("reply_to_id"),
+                                   door="rest")
     headers = result.quota.headers() if result.quota else {}
     return result.message, 201 if result.created else 200, headers
 

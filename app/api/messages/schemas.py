@@ -4,6 +4,39 @@ from app.api.validators import no_nul
 from app.schemas.messages import MessageSchema
 
 
+class EditMessageSchema(Schema):
+    content = fields.String(required=True, metadata={
+        "description": "The new text, under the rules of sending: 1-4000 characters (MESSAGE_MAX_LENGTH) once "
+                       "trimmed and HTML is removed. May be empty when the message has images."})
+
+
+class VersionSchema(Schema):
+    content = fields.String()
+    written_at = fields.DateTime(metadata={"description": "When this text was sent, or edited in"})
+
+
+class HistorySchema(Schema):
+    items = fields.List(fields.Nested(VersionSchema), metadata={
+        "description": "Oldest first; the last is the current text. Empty for deleted and system messages."})
+
+
+class ReadReceiptSchema(Schema):
+    user_id = fields.Integer()
+    read_at = fields.DateTime(attribute="at", allow_none=True, metadata={
+        "description": "When their read position last moved (to this message or past it)"})
+
+
+class DeliveryReceiptSchema(Schema):
+    user_id = fields.Integer()
+    delivered_at = fields.DateTime(attribute="at", allow_none=True, metadata={
+        "description": "When their delivery position last moved (to this message or past it)"})
+
+
+class ReceiptsSchema(Schema):
+    read_by = fields.List(fields.Nested(ReadReceiptSchema))
+    delivered_to = fields.List(fields.Nested(DeliveryReceiptSchema))
+
+
 class MessagePageQuerySchema(Schema):
     before = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Only seq < before"})
     after = fields.Integer(validate=validate.Range(min=0), metadata={"description": "Only seq > after"})
