@@ -13,14 +13,12 @@ change calls `lock` first, checks what it must under the lock, then `record`s ea
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.models import Conversation, ConversationEvent, Message
 from app.schemas.conversations import message_event
 from app.services.conversations import conversation_for
-
-# Changes to a message are logged by message id and shown as the message is when read.
-MESSAGE_EVENTS = frozenset({"message_received", "message_edited", "message_deleted"})
 
 
 @dataclass
@@ -30,15 +28,17 @@ class LoggedEvent:
     type: str
     event_seq: int
     payload: dict | None = None  # what its event carries (event_seq included); None for a message's
-    message: Message | None = None  # the message changed, for the events in MESSAGE_EVENTS
+    message: Message | None = None  # the message changed (message_received, _edited, _deleted)
     also_to: tuple = field(default_factory=tuple)  # who hears it besides the participants (the one removed)
 
 
 def lock(conversation_id):
     """Lock the conversation's row until the transaction ends: the changes to one conversation take
     their event_seqs, and check what they depend on (group size, roles, reactions), one at a time.
-    Returns the conversation, read after the lock was granted."""
+    Returns the conversation, read after the lock was granted, without its participants (a
+    reaction in a group of 500 needs none of them)."""
     return db.session.scalar(select(Conversation).where(Conversation.id == conversation_id)
+                             .options(lazyload(Conversation.participants))
                              .with_for_update().execution_options(populate_existing=True))
 
 
@@ -50,9 +50,9 @@ def _next_seqs(conversation_id, **bumps):
 
 
 def record(conversation_id, event_type, payload=None, message=None, also_to=()):
-    """Log a change under the conversation's next event_seq and return it as a LoggedEvent:
-    `message` (stored, with an id) for the events in MESSAGE_EVENTS, else the `payload` its event
-    carries (event_seq is added to it)."""
+    """Log a change under the conversation's next event_seq and return it as a LoggedEvent: a
+    change to a message names the `message` (stored, with an id; the log shows it as it is when
+    read), any other change the `payload` its event carries (event_seq is added to it)."""
     event_seq = _next_seqs(conversation_id).last_event_seq
     if message is not None:
         db.session.add(ConversationEvent(conversation_id=conversation_id, event_seq=event_seq, type=event_type,

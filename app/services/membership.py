@@ -23,17 +23,20 @@ _participants = ParticipantSchema(many=True)
 
 
 def _locked_group(actor_id, conversation_id):
-    """Lock the conversation and return (conversation, the actor's participant row), both read
-    under the lock. Raises NotFound (the actor does not take part), ValidationFailed (a direct
-    conversation)."""
+    """Lock the conversation and return (conversation, its participants, the actor's row), all
+    read under the lock; participants longest-standing first. Raises NotFound (the actor does not
+    take part), ValidationFailed (a direct conversation)."""
     participation(actor_id, conversation_id)  # before the lock: nobody else's conversation is locked
     conversation = event_log.lock(conversation_id)
-    actor = db.session.get(Participant, (conversation_id, actor_id), populate_existing=True)
+    participants = list(db.session.scalars(
+        select(Participant).where(Participant.conversation_id == conversation_id)
+        .order_by(Participant.joined_at, Participant.user_id).execution_options(populate_existing=True)))
+    actor = next((p for p in participants if p.user_id == actor_id), None)
     if actor is None:
         raise NotFound("conversation not found")
     if conversation.kind == "direct":
         raise ValidationFailed("conversation_id", "a direct conversation has two participants and no roles to change")
-    return conversation, actor
+    return conversation, participants, actor
 
 
 def _require_admin(actor):
@@ -54,14 +57,14 @@ def add_participants(actor_id, conversation_id, user_ids):
     Raises NotFound, ValidationFailed (direct conversation; unknown user ids, named; the group would
     pass MAX_GROUP_SIZE), Forbidden (not an admin).
     """
-    conversation, actor = _locked_group(actor_id, conversation_id)
+    conversation, participants, actor = _locked_group(actor_id, conversation_id)
     _require_admin(actor)
     wanted = list(dict.fromkeys(user_ids))
     found = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(wanted)))}
     missing = [uid for uid in wanted if uid not in found]
     if missing:
         raise ValidationFailed("user_ids", f"unknown user ids: {missing}")
-    present = {p.user_id for p in conversation.participants}
+    present = {p.user_id for p in participants}
     added = [uid for uid in wanted if uid not in present]
     if not added:
         db.session.commit()
@@ -96,10 +99,10 @@ def remove_participant(actor_id, conversation_id, user_id):
     Raises NotFound (the actor, or the user, does not take part), ValidationFailed (direct
     conversation), Forbidden (a member removing someone else).
     """
-    conversation, actor = _locked_group(actor_id, conversation_id)
+    _, participants, actor = _locked_group(actor_id, conversation_id)
     if user_id != actor_id:
         _require_admin(actor)
-    removed = next((p for p in conversation.participants if p.user_id == user_id), None)
+    removed = next((p for p in participants if p.user_id == user_id), None)
     if removed is None:
         raise NotFound("participant not found")
     db.session.delete(removed)
@@ -109,10 +112,9 @@ def remove_participant(actor_id, conversation_id, user_id):
             "conversation_id": conversation_id, "actor_id": actor_id, "user_id": user_id}, also_to=[user_id]),
         event_log.system_message(conversation_id, actor_id, {"type": "participant_removed", "user_id": user_id}),
     ]
-    remaining = [p for p in conversation.participants if p.user_id != user_id]
+    remaining = [p for p in participants if p.user_id != user_id]
     if removed.role == "admin" and remaining and not any(p.role == "admin" for p in remaining):
-        # `participants` is ordered by joined_at, then user id: the first has been here longest.
-        logged += _change_role(conversation_id, None, remaining[0], "admin")
+        logged += _change_role(conversation_id, None, remaining[0], "admin")  # the longest-standing
     _committed(conversation_id, logged)
 
 
@@ -122,15 +124,15 @@ def set_role(actor_id, conversation_id, user_id, role):
     Raises NotFound (the actor, or the user, does not take part), ValidationFailed (direct
     conversation; the only admin stepping down: they make someone else admin first), Forbidden.
     """
-    conversation, actor = _locked_group(actor_id, conversation_id)
+    _, participants, actor = _locked_group(actor_id, conversation_id)
     _require_admin(actor)
-    target = next((p for p in conversation.participants if p.user_id == user_id), None)
+    target = next((p for p in participants if p.user_id == user_id), None)
     if target is None:
         raise NotFound("participant not found")
     if target.role == role:
         db.session.commit()
         return target
-    if role == "member" and [p.user_id for p in conversation.participants if p.role == "admin"] == [user_id]:
+    if role == "member" and [p.user_id for p in participants if p.role == "admin"] == [user_id]:
         raise ValidationFailed("role", "a group keeps at least one admin: make someone else admin first")
     _committed(conversation_id, _change_role(conversation_id, actor_id, target, role))
     return target
@@ -153,7 +155,7 @@ def set_title(actor_id, conversation_id, title):
     """
     if title is not None:
         title = user_text("title", title, TITLE_MAX_LENGTH)
-    conversation, actor = _locked_group(actor_id, conversation_id)
+    conversation, _, actor = _locked_group(actor_id, conversation_id)
     _require_admin(actor)
     if conversation.title == title:
         db.session.commit()

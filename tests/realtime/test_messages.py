@@ -19,7 +19,7 @@ def test_message_sent_over_socket_reaches_every_device_of_recipient_on_other_pro
         assert received["message"]["id"] == stored["id"]
         assert received["message"]["seq"] == 1
     sent = alice_socket.wait_for("message_sent")
-    assert sent == {"client_message_id": "c-1", "message": stored}
+    assert sent == {"event_seq": 1, "client_message_id": "c-1", "message": stored}
 
 
 def test_message_posted_over_rest_reaches_connected_clients(api, connect):
