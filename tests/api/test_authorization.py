@@ -25,6 +25,16 @@ def conversation_requests(conversation_id, message_id):
         ("post", f"/conversations/{conversation_id}/messages", {"json": {"content": "let me in"}}),
         ("get", f"/conversations/{conversation_id}/messages/search", {"query_string": {"q": "bob"}}),
         ("patch", f"/messages/{message_id}/read", {}),
+        ("patch", f"/messages/{message_id}", {"json": {"content": "mine now"}}),
+        ("get", f"/messages/{message_id}/history", {}),
+        ("put", f"/messages/{message_id}/reactions/%F0%9F%91%8D", {}),
+        ("delete", f"/messages/{message_id}/reactions/%F0%9F%91%8D", {}),
+        ("get", f"/messages/{message_id}/receipts", {}),
+        ("get", f"/conversations/{conversation_id}/events", {}),
+        ("patch", f"/conversations/{conversation_id}", {"json": {"title": "mine now"}}),
+        ("post", f"/conversations/{conversation_id}/participants", {"json": {"user_ids": [1]}}),
+        ("delete", f"/conversations/{conversation_id}/participants/1", {}),
+        ("patch", f"/conversations/{conversation_id}/participants/1", {"json": {"role": "admin"}}),
     ]
 
 
