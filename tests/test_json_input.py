@@ -1,5 +1,7 @@
 """JSON the service cannot read is a 4xx on every endpoint that takes a body, never a 500:
 nesting too deep, integers past Python's 4,300-digit limit, strings that are not Unicode text."""
+import re
+
 import pytest
 
 SURROGATE = "\ud800"
@@ -11,24 +13,31 @@ def assert_error(response, status, code):
     return response.get_json()["error"]
 
 
+# (method, path) of every endpoint that reads a JSON body.
+BODY_ENDPOINTS = [
+    ("post", "/auth/register"), ("post", "/auth/login"), ("post", "/auth/logout"), ("post", "/conversations"),
+    ("patch", "/conversations/{conversation_id}"), ("patch", "/conversations/{conversation_id}/archive"),
+    ("patch", "/conversations/{conversation_id}/mute"), ("post", "/conversations/{conversation_id}/messages"),
+    ("post", "/conversations/{conversation_id}/participants"),
+    ("patch", "/conversations/{conversation_id}/participants/{user_id}"),
+    ("post", "/conversations/{conversation_id}/images"), ("patch", "/messages/{message_id}"),
+    ("post", "/push/subscriptions"), ("put", "/push/settings")]
+
+
 @pytest.fixture
 def alice_and_conversation(client):
-    alice, bob = client.user("alice"), client.user("bob")
-    return alice, client.conversation(alice, bob)
+    alice, bob, carol = client.user("alice"), client.user("bob"), client.user("carol")
+    return alice, client.conversation(alice, bob, carol, title="team")
 
 
 def body_endpoints(conversation):
-    """(method, path) of every endpoint that reads a JSON body."""
-    return [("post", "/auth/register"), ("post", "/auth/login"), ("post", "/auth/logout"),
-            ("post", "/conversations"), ("patch", f"/conversations/{conversation}/archive"),
-            ("patch", f"/conversations/{conversation}/mute"), ("post", f"/conversations/{conversation}/messages"),
-            ("post", f"/conversations/{conversation}/images"), ("post", "/push/subscriptions"),
-            ("put", "/push/settings")]
+    """BODY_ENDPOINTS with ids in their paths (the body is read before any id is looked up)."""
+    return [(method, path.format(conversation_id=conversation, message_id=1, user_id=2))
+            for method, path in BODY_ENDPOINTS]
 
 
 def test_every_route_that_takes_a_body_is_listed_here(app, alice_and_conversation):
-    listed = {(method.upper(), path.replace(str(alice_and_conversation[1]), "<int:conversation_id>"))
-              for method, path in body_endpoints(alice_and_conversation[1])}
+    listed = {(method.upper(), re.sub(r"\{(\w+)\}", r"<int:\1>", path)) for method, path in BODY_ENDPOINTS}
     readers = {(method, rule.rule) for rule in app.url_map.iter_rules()
                for method in rule.methods & {"POST", "PUT", "PATCH"}
                if "json" in [p["in"] for p in getattr(app.view_functions[rule.endpoint], "_apidoc", {})
