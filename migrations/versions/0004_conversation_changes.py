@@ -8,7 +8,7 @@ message gets its `message_received` event, in seq order, so a conversation's log
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-27
+Create Date: 2026-11-26
 """
 import sqlalchemy as sa
 from alembic import op
