@@ -1,15 +1,26 @@
 // The chat once logged in: wires the stores (conversations, timelines, outbox) to the socket and the views.
+// Every change to a conversation goes through the change log (change-log.js), live or replayed, to
+// `_apply`; what the user does to messages and groups is a REST request whose change shows when its
+// event comes back (so it is applied once, in order, whoever made it).
 import { byId, show } from "./dom.js";
+import { ChangeLog } from "./change-log.js";
 import { ConversationStore } from "./conversations.js";
 import { Outbox } from "./outbox.js";
-import { Realtime } from "./realtime.js";
+import { CHANGE_EVENTS, Realtime } from "./realtime.js";
 import { Timeline } from "./timeline.js";
 import { Composer } from "./views/composer.js";
 import { ConversationList } from "./views/conversation-list.js";
 import { ConversationPane } from "./views/conversation-pane.js";
+import { MembersDialog } from "./views/members-dialog.js";
 import { NewConversationForm } from "./views/new-conversation.js";
+import { ReceiptsDialog } from "./views/receipts-dialog.js";
 import { SearchPanel } from "./views/search-panel.js";
 import { userText } from "./text.js";
+
+/** The conversation a change event is about. */
+function conversationOf(payload) {
+  return payload.conversation_id ?? payload.message.conversation_id;
+}
 
 export class ChatApp {
   constructor(session) {
@@ -17,6 +28,8 @@ export class ChatApp {
     this.store = new ConversationStore(session);
     this.realtime = new Realtime(session);
     this.outbox = new Outbox(this.realtime);
+    this.log = new ChangeLog(session, (type, payload, how) => this._apply(type, payload, how));
+    this.store.addEventListener("loaded", (event) => this.log.follow(event.detail.id, event.detail.lastEventSeq));
     this.timelines = new Map(); // conversation id -> Timeline, for every conversation opened
     this.renewedImages = new Set(); // message ids whose image URLs were fetched again
     this.connectedBefore = false;
@@ -25,6 +38,8 @@ export class ChatApp {
     this.composer = new Composer(session, this.realtime);
     this.newConversation = new NewConversationForm(session);
     this.search = new SearchPanel(session, this.store);
+    this.members = new MembersDialog(session, this.store);
+    this.receipts = new ReceiptsDialog(session, this.store);
     this._wireViews();
     this._wireSocket();
   }
@@ -43,9 +58,15 @@ export class ChatApp {
     this.newConversation.addEventListener("started", (event) => this._started(event.detail.id));
     this.search.addEventListener("jump", (event) => this.open(event.detail.conversationId, event.detail.seq));
     this.composer.addEventListener("send", (event) => {
-      const { conversationId, content, images } = event.detail;
-      this.outbox.send(this._timeline(conversationId), content, images);
+      const { conversationId, content, images, replyTo } = event.detail;
+      this.outbox.send(this._timeline(conversationId), content, images, replyTo);
     });
+    this.composer.addEventListener("edit", (event) => {
+      const { message, content } = event.detail;
+      this._guard(this.session.api("PATCH", `/messages/${message.id}`, { body: { content } }), "Could not edit the message");
+    });
+    this.pane.addEventListener("action", (event) => this._messageAction(event.detail));
+    this.pane.addEventListener("members", () => this.members.open(this.pane.conversationId));
     this.pane.addEventListener("rendered", () => this._markRead());
     this.pane.addEventListener("archive", () => this._toggleArchived());
     this.pane.addEventListener("back", () => this._showList());
@@ -58,31 +79,119 @@ export class ChatApp {
       this._guard(handler(event.detail), `Could not apply ${name}`);
     });
     on("status", ({ connected }) => this._connection(connected));
-    on("message_received", async ({ message }) => {
-      this.realtime.send("mark_delivered", { message_id: message.id });
-      await this.store.ensure(message.conversation_id);
-      this.timelines.get(message.conversation_id)?.receive(message);
-      this.store.messageArrived(message, { seen: this._reading(message.conversation_id) });
-    });
-    on("message_sent", async ({ message }) => {
-      this.outbox.settled(message);
-      await this.store.ensure(message.conversation_id);
-      this.timelines.get(message.conversation_id)?.receive(message);
-      this.store.messageArrived(message, { seen: true });
-    });
+    for (const name of CHANGE_EVENTS) {
+      on(name, async (payload) => {
+        const id = conversationOf(payload);
+        if (name === "message_received") this.realtime.send("mark_delivered", { message_id: payload.message.id });
+        const removedUnknown = name === "participant_removed" && payload.user_id === this.store.me;
+        if (!removedUnknown) await this.store.ensure(id); // a conversation someone else just started, say
+        try {
+          await this.log.live(id, name, payload);
+        } catch (error) {
+          if (error.status !== 404) throw error;
+          this._drop(id, false); // a gap's replay found we are no longer in the conversation
+        }
+      });
+    }
+    on("resync", ({ conversations }) => Promise.all(conversations
+      .filter((c) => this.log.followed().includes(c.conversation_id) && this.log.behind(c.conversation_id, c.last_event_seq))
+      .map((c) => this._catchUp(c.conversation_id))));
     on("message_read", ({ conversation_id, seq, read_at }) => {
       this.timelines.get(conversation_id)?.markReadUpTo(seq, read_at, this.store.me);
     });
     on("message_delivered", ({ conversation_id, message_id, delivered_at }) => {
       this.timelines.get(conversation_id)?.markDelivered(message_id, delivered_at);
     });
-    on("message_deleted", ({ message }) => this.timelines.get(message.conversation_id)?.replace(message));
     on("user_typing", async ({ conversation_id, user_id, is_typing }) => {
       await this.store.ensure(conversation_id);
       this.store.setTyping(conversation_id, user_id, is_typing);
     });
     on("user_online", ({ user_id, status }) => this.store.setPresence(user_id, status));
     on("user_offline", ({ user_id }) => this.store.setPresence(user_id, "offline"));
+  }
+
+  /** Apply one change to a conversation (its event's name and payload), live or replayed. */
+  async _apply(type, payload) {
+    const id = conversationOf(payload);
+    switch (type) {
+      case "message_received":
+      case "message_sent": {
+        const { message } = payload;
+        const mine = message.sender_id === this.store.me;
+        if (mine) this.outbox.settled(message);
+        this.timelines.get(id)?.receive(message);
+        this.store.messageArrived(message, { seen: mine || this._reading(id) });
+        break;
+      }
+      case "message_edited":
+      case "message_deleted":
+        this.timelines.get(id)?.replace(payload.message);
+        this.store.messageChanged(payload.message);
+        break;
+      case "reaction_added":
+      case "reaction_removed":
+        this.timelines.get(id)?.react(payload.message_id, payload.emoji, payload.user_id, type === "reaction_added");
+        break;
+      case "participant_added":
+        this.store.addParticipants(id, payload.participants);
+        break;
+      case "participant_removed":
+        if (payload.user_id === this.store.me) this._drop(id, payload.actor_id === this.store.me);
+        else this.store.removeParticipant(id, payload.user_id);
+        break;
+      case "participant_updated":
+        this.store.setRole(id, payload.user_id, payload.role);
+        break;
+      case "conversation_updated":
+        this.store.setTitle(id, payload.title);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Replay what was missed in a conversation; acknowledge the newest message received meanwhile. */
+  async _catchUp(id) {
+    try {
+      const replayed = await this.log.replay(id);
+      const received = replayed.filter((change) => change.type === "message_received"
+        && change.payload.message.sender_id !== this.store.me).pop();
+      if (received) this.realtime.send("mark_delivered", { message_id: received.payload.message.id });
+    } catch (error) {
+      if (error.status !== 404) throw error;
+      this._drop(id, false); // removed while we were away: the conversation is no longer ours
+    }
+  }
+
+  /** We left the conversation, or were removed from it: it goes from the list and the screen. */
+  _drop(id, left) {
+    const name = this.store.name(id);
+    this.log.forget(id);
+    this.timelines.delete(id);
+    this.members.closeFor(id);
+    if (this.pane.conversationId === id) {
+      this.pane.close();
+      this.composer.open(null);
+      this._showList();
+    }
+    this.store.drop(id);
+    if (!left) this._notice(`You are no longer in “${name}”.`);
+  }
+
+  /** Something done to a message from its row: reply, edit, delete, react, seen by, jump to it. */
+  _messageAction({ name, message, argument }) {
+    const emoji = encodeURIComponent(argument);
+    const actions = {
+      reply: () => this.composer.replyTo(message),
+      edit: () => this.composer.edit(message),
+      delete: () => window.confirm("Delete this message for everyone?")
+        && this.session.api("DELETE", `/messages/${message.id}`),
+      react: () => this.session.api("PUT", `/messages/${message.id}/reactions/${emoji}`),
+      unreact: () => this.session.api("DELETE", `/messages/${message.id}/reactions/${emoji}`),
+      "seen-by": () => this.receipts.open(message),
+      jump: () => this.open(message.conversation_id, argument),
+    };
+    this._guard(Promise.resolve(actions[name]?.()), "That did not work");
   }
 
   /** Open a conversation (at message `seq`, for a search hit). */
@@ -150,13 +259,13 @@ export class ChatApp {
       return;
     }
     this.outbox.retryAll();
-    const caughtUp = await Promise.all([...this.timelines.values()].map((timeline) => timeline.catchUp()));
-    for (const message of caughtUp.flat()) {
-      if (message.sender_id !== this.store.me && !message.delivered_at) {
-        this.realtime.send("mark_delivered", { message_id: message.id });
-      }
-    }
     await this.list.load();
+    // Replay every followed conversation the list says changed, and those no longer listed on its
+    // first page (we may have been removed from them: the replay says so with a 404).
+    await Promise.all(this.log.followed().filter((id) => {
+      const summary = this.store.items.get(id);
+      return !summary || this.log.behind(id, summary.last_event_seq);
+    }).map((id) => this._catchUp(id)));
     if (this.connectedBefore) await this.store.refreshPresence();
     this.connectedBefore = true;
     if (this.pane.conversationId !== null) {

@@ -1,5 +1,6 @@
 // The conversation list as the client knows it: summaries from GET /conversations, participants
-// from GET /conversations/:id (fetched once per conversation), presence and typing from the socket.
+// and their roles from GET /conversations/:id (fetched once per conversation, then kept up to date by
+// the membership events), presence and typing from the socket.
 
 import { userText } from "./text.js";
 
@@ -10,7 +11,8 @@ export class ConversationStore extends EventTarget {
     super();
     this.session = session;
     this.items = new Map(); // id -> summary (ConversationSchema)
-    this.participants = new Map(); // id -> [{user, last_read_seq, ...}]
+    this.participants = new Map(); // id -> [{user, role, last_read_seq, ...}]
+    this.users = new Map(); // user id -> {id, username, display_name}: everyone seen, former participants too
     this.presence = new Map(); // user id -> "online" | "away" | "offline"
     this.typing = new Map(); // conversation id -> Set of user ids
     this.nextCursor = { active: null, archived: null };
@@ -61,9 +63,12 @@ export class ConversationStore extends EventTarget {
     const { participants, ...summary } = detail;
     this.participants.set(id, participants);
     for (const participant of participants) {
+      this.users.set(participant.user.id, participant.user);
       if (participant.presence) this.presence.set(participant.user.id, participant.presence.status);
     }
     this.items.set(id, { ...this.items.get(id), ...summary });
+    // The state just loaded is the log's state at `last_event_seq`: changes are followed from there.
+    this.dispatchEvent(new CustomEvent("loaded", { detail: { id, lastEventSeq: summary.last_event_seq } }));
     this._changed();
   }
 
@@ -92,9 +97,70 @@ export class ConversationStore extends EventTarget {
     return others.map((p) => userText(p.user.display_name)).join(", ") || "Conversation";
   }
 
+  /** A user's display name (also of someone who has left, if they were seen here). */
   userName(id, userId) {
     const participant = (this.participants.get(id) || []).find((p) => p.user.id === userId);
-    return userText(participant?.user.display_name) || "Someone";
+    return userText((participant?.user || this.users.get(userId))?.display_name) || "Someone";
+  }
+
+  /** Names as system messages and reactions say them: "You" / "you" for ourselves. */
+  namer(id) {
+    return (userId, atStart) => (userId === this.me ? (atStart ? "You" : "you") : this.userName(id, userId));
+  }
+
+  participant(id, userId) {
+    return (this.participants.get(id) || []).find((p) => p.user.id === userId) || null;
+  }
+
+  /** Whether we may manage this group's participants and title. */
+  isAdmin(id) {
+    return this.items.get(id)?.kind === "group" && this.participant(id, this.me)?.role === "admin";
+  }
+
+  /** participant_added: the newcomers (with their roles) join the list. */
+  addParticipants(id, added) {
+    const known = this.participants.get(id);
+    if (!known) return;
+    const ids = new Set(known.map((p) => p.user.id));
+    for (const participant of added) {
+      this.users.set(participant.user.id, participant.user);
+      if (!ids.has(participant.user.id)) known.push(participant);
+    }
+    this._changed();
+  }
+
+  removeParticipant(id, userId) {
+    const known = this.participants.get(id);
+    if (known) this.participants.set(id, known.filter((p) => p.user.id !== userId));
+    this._changed();
+  }
+
+  setRole(id, userId, role) {
+    const participant = this.participant(id, userId);
+    if (participant) participant.role = role;
+    this._changed();
+  }
+
+  setTitle(id, title) {
+    const summary = this.items.get(id);
+    if (summary) summary.title = title;
+    this._changed();
+  }
+
+  /** We are no longer in the conversation (we left, or were removed): forget it. */
+  drop(id) {
+    this.items.delete(id);
+    this.participants.delete(id);
+    this.typing.delete(id);
+    this._changed();
+  }
+
+  /** A message we hold changed (edited, deleted): the list's preview shows it as it is now. */
+  messageChanged(message) {
+    const summary = this.items.get(message.conversation_id);
+    if (summary?.last_message?.id !== message.id) return;
+    summary.last_message = message;
+    this._changed();
   }
 
   /** A message arrived or was sent: it is the newest; it unarchives the conversation (as on the server). */
@@ -105,7 +171,12 @@ export class ConversationStore extends EventTarget {
     summary.last_seq = Math.max(summary.last_seq, message.seq);
     summary.last_message_at = message.created_at;
     summary.archived = false;
-    if (message.sender_id !== this.me && !seen && message.seq > summary.last_read_seq) summary.unread_count += 1;
+    if (message.sender) this.users.set(message.sender.id, message.sender);
+    // Unread as the server counts: messages from others after our read position, never system ones.
+    if (message.kind === "user" && message.sender_id !== this.me && !seen && message.seq > summary.last_read_seq) {
+      summary.unread_count += 1;
+      if (message.mentions?.includes(this.me)) summary.unread_mention_count += 1;
+    }
     this._changed();
   }
 
@@ -116,6 +187,7 @@ export class ConversationStore extends EventTarget {
     if (!summary || seq <= summary.last_read_seq) return;
     summary.last_read_seq = seq;
     summary.unread_count = 0;
+    summary.unread_mention_count = 0;
     this._changed();
   }
 

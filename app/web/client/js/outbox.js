@@ -12,10 +12,10 @@ export class Outbox {
     this.entries = new Map(); // client_message_id -> entry
   }
 
-  /** Queue a message for `timeline`'s conversation and try to send it now. */
-  send(timeline, content, images) {
+  /** Queue a message for `timeline`'s conversation (a reply to `replyTo`, if given) and try to send it now. */
+  send(timeline, content, images, replyTo = null) {
     const entry = {
-      clientMessageId: `web-${crypto.randomUUID()}`, timeline, content, images,
+      clientMessageId: `web-${crypto.randomUUID()}`, timeline, content, images, replyTo,
       state: "pending", error: null, createdAt: new Date().toISOString(),
     };
     this.entries.set(entry.clientMessageId, entry);
@@ -29,6 +29,7 @@ export class Outbox {
     const payload = { conversation_id: entry.timeline.conversationId, client_message_id: entry.clientMessageId };
     if (entry.content) payload.content = entry.content;
     if (entry.images.length) payload.image_ids = entry.images.map((image) => image.id);
+    if (entry.replyTo) payload.reply_to_id = entry.replyTo.id;
     try {
       const data = await this.realtime.call("send_message", payload);
       this.settled(data.message);

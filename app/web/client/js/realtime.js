@@ -6,9 +6,15 @@ const HEARTBEAT_MS = 25_000;
 const RETRY_REFUSED_MS = 1_000; // after the server refused our token (once refreshed)
 const RETRY_UNAVAILABLE_MS = 2_000; // after the server said a dependency is down
 
+/** Changes to a conversation, each with its event_seq: the events its log replays (docs/websocket.md,
+ * "Replaying what you missed"). */
+export const CHANGE_EVENTS = ["message_received", "message_sent", "message_edited", "message_deleted",
+  "reaction_added", "reaction_removed", "participant_added", "participant_removed", "participant_updated",
+  "conversation_updated"];
+
 /** Events from the server that the app listens to (docs/websocket.md, Server → client events). */
-export const SERVER_EVENTS = ["message_received", "message_sent", "message_read", "message_delivered",
-  "message_deleted", "user_typing", "user_online", "user_offline"];
+export const SERVER_EVENTS = [...CHANGE_EVENTS, "message_read", "message_delivered", "user_typing",
+  "user_online", "user_offline", "resync"];
 
 export class Realtime extends EventTarget {
   /** `session` gives the token at every (re)connection, so a reconnect uses a fresh one. */

@@ -1,6 +1,7 @@
 // One conversation's messages as the client holds them: a contiguous run of seqs ending at the newest
-// (docs/api.md, Pagination), grown backwards by scrolling (before=) and forwards by live events and
-// catch-up (after=), plus the messages of ours still being sent (the outbox's entries).
+// (docs/api.md, Pagination), grown backwards by scrolling (before=) and forwards by the changes of
+// the conversation's log (change-log.js: live events, or replayed after a reconnect), plus the
+// messages of ours still being sent (the outbox's entries).
 // Each message is held once, by seq: whichever way it arrives again, it replaces the held copy.
 
 const PAGE_SIZE = 50;
@@ -15,18 +16,10 @@ export class Timeline extends EventTarget {
     this.pending = new Map(); // client_message_id -> outbox entry
     this.hasOlder = true;
     this.loaded = false;
-    this.catchingUp = null;
   }
 
   get path() { return `/conversations/${this.conversationId}/messages`; }
   get oldestSeq() { return this.bySeq.size ? Math.min(...this.bySeq.keys()) : null; }
-
-  /** The highest seq up to which nothing is missing: where catching up starts. */
-  get newestSeq() {
-    let seq = this.oldestSeq === null ? 0 : this.oldestSeq;
-    while (this.bySeq.has(seq + 1)) seq += 1;
-    return seq;
-  }
 
   messages() {
     return [...this.bySeq.values()].sort((a, b) => a.seq - b.seq);
@@ -52,39 +45,46 @@ export class Timeline extends EventTarget {
     while (this.hasOlder && this.oldestSeq !== null && this.oldestSeq > seq) await this.loadOlder(JUMP_PAGE_SIZE);
   }
 
-  /** Fetch everything after the newest held seq (after a reconnect, or a gap in live events):
-   * exactly what was missed, no gap and no duplicate. One run at a time. */
-  catchUp() {
-    if (!this.loaded) return Promise.resolve([]);
-    if (!this.catchingUp) {
-      this.catchingUp = (async () => {
-        const arrived = [];
-        for (;;) {
-          const page = await this.session.api("GET", this.path, { query: { after: this.newestSeq, limit: JUMP_PAGE_SIZE } });
-          arrived.push(...this._put(page.items, "newer"));
-          if (!page.has_more) return arrived;
-        }
-      })().finally(() => { this.catchingUp = null; });
-    }
-    return this.catchingUp;
-  }
-
-  /** A message from a live event. Returns true if it is new here. A gap before it is fetched. */
+  /** A new message (live, or replayed from the log). Returns true if it is new here. */
   receive(message) {
     if (!this.loaded) return false;
-    const gap = message.seq > this.newestSeq + 1;
-    const added = this._put([message], "newer").length > 0;
-    if (gap) this.catchUp().catch(() => {}); // retried at the next reconnect
-    return added;
+    return this._put([message], "newer").length > 0;
   }
 
-  /** A stored message changed (deleted, or its images' URLs renewed). */
+  find(messageId) {
+    return [...this.bySeq.values()].find((m) => m.id === messageId) || null;
+  }
+
+  /** A stored message changed (edited, deleted, or its images' URLs renewed); replies to it quote
+   * it as it is now (the whole text: the quote is cut short on screen). */
   replace(message) {
-    if (this.bySeq.has(message.seq)) this._put([message], "update");
+    if (!this.bySeq.has(message.seq)) return;
+    const replies = [...this.bySeq.values()].filter((m) => m.reply_to?.id === message.id).map((m) => ({
+      ...m,
+      reply_to: { ...m.reply_to, deleted: message.deleted, excerpt: message.deleted ? null : message.content },
+    }));
+    this._put([message, ...replies], "update");
+  }
+
+  /** reaction_added / reaction_removed: `userId`'s `emoji` on a message, as a fact (applying it twice
+   * changes nothing). Emoji keep their place; one nobody reacts with any more goes. */
+  react(messageId, emoji, userId, added) {
+    const message = this.find(messageId);
+    if (!message || message.deleted) return;
+    const reactions = (message.reactions || []).map((r) => ({ ...r }));
+    let reaction = reactions.find((r) => r.emoji === emoji);
+    if (!reaction) {
+      if (!added) return;
+      reaction = { emoji, user_ids: [] };
+      reactions.push(reaction);
+    }
+    reaction.user_ids = reaction.user_ids.filter((id) => id !== userId).concat(added ? [userId] : []);
+    reaction.count = reaction.user_ids.length;
+    this._put([{ ...message, reactions: reactions.filter((r) => r.count > 0) }], "update");
   }
 
   markDelivered(messageId, deliveredAt) {
-    const message = [...this.bySeq.values()].find((m) => m.id === messageId);
+    const message = this.find(messageId);
     if (message && !message.delivered_at) this._put([{ ...message, delivered_at: deliveredAt }], "update");
   }
 

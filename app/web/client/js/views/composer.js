@@ -1,5 +1,7 @@
-// Writing a message: the text box (Enter sends), typing signals while writing, images to attach.
-import { byId, el, replaceChildren } from "../dom.js";
+// Writing a message: the text box (Enter sends), typing signals while writing, images to attach;
+// a reply to a message, or a new text for one of ours (Escape cancels either).
+import { byId, el, replaceChildren, show } from "../dom.js";
+import { userText } from "../text.js";
 import { uploadImage } from "../uploads.js";
 
 const TYPING_REPEAT_MS = 3_000; // the server's TTL is 10 s and it ignores starts closer than 2 s
@@ -12,6 +14,7 @@ export class Composer extends EventTarget {
     this.realtime = realtime;
     this.conversationId = null;
     this.attachments = []; // {file name, state: "uploading" | "ready" | "failed", id?, error?}
+    this.context = null; // {kind: "reply" | "edit", message}
     this.input = byId("composer-input");
     this.lastTypingStart = 0;
     this.idleTimer = null;
@@ -20,8 +23,11 @@ export class Composer extends EventTarget {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this._send();
+      } else if (event.key === "Escape" && this.context) {
+        this._setContext(null);
       }
     });
+    byId("composer-context-cancel").addEventListener("click", () => { this._setContext(null); this.focus(); });
     this.input.addEventListener("input", () => this._typed());
     this.input.addEventListener("blur", () => this._stopTyping());
     byId("attach").addEventListener("click", () => byId("image-input").click());
@@ -34,21 +40,55 @@ export class Composer extends EventTarget {
     this.input.value = "";
     this.attachments = [];
     this._renderAttachments();
+    this._setContext(null);
   }
 
   focus() {
     this.input.focus();
   }
 
+  /** The next message sent answers `message`. */
+  replyTo(message) {
+    this._setContext({ kind: "reply", message });
+    this.focus();
+  }
+
+  /** Put one of our messages' text in the box: what is sent next replaces it. */
+  edit(message) {
+    this._setContext({ kind: "edit", message });
+    this.input.value = userText(message.content);
+    this.focus();
+  }
+
+  _setContext(context) {
+    const editing = this.context?.kind === "edit";
+    this.context = context;
+    const sender = (message) => (message.sender_id === this.session.user.id ? "yourself" : userText(message.sender?.display_name) || "someone");
+    byId("composer-context-text").textContent = !context ? ""
+      : context.kind === "edit" ? "Editing your message"
+      : `Replying to ${sender(context.message)}: ${userText(context.message.content) || "(image)"}`;
+    show(byId("composer-context"), Boolean(context));
+    byId("attach").disabled = context?.kind === "edit"; // an edit changes the text only
+    if (editing && context?.kind !== "edit") this.input.value = "";
+  }
+
   _send() {
     const content = this.input.value.trim();
     const images = this.attachments.filter((a) => a.state === "ready");
     if (this.attachments.some((a) => a.state === "uploading")) return; // wait for the uploads
+    if (this.context?.kind === "edit") {
+      if (content) this.dispatchEvent(new CustomEvent("edit", { detail: { message: this.context.message, content } }));
+      this._setContext(null);
+      this.input.value = "";
+      return;
+    }
     if (!content && !images.length) return;
-    this.dispatchEvent(new CustomEvent("send", { detail: { conversationId: this.conversationId, content, images } }));
+    const replyTo = this.context?.message || null;
+    this.dispatchEvent(new CustomEvent("send", { detail: { conversationId: this.conversationId, content, images, replyTo } }));
     this.input.value = "";
     this.attachments = [];
     this._renderAttachments();
+    this._setContext(null);
     // Sending through the socket ends our typing on the server; forget it here too.
     clearTimeout(this.idleTimer);
     this.lastTypingStart = 0;

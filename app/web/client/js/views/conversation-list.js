@@ -1,7 +1,7 @@
-// The conversation list: most recent first, unread counts, the newest message, presence of the
-// other person in direct conversations, who is typing; active or archived ones.
+// The conversation list: most recent first, unread counts (and unread mentions of us), the newest
+// message, presence of the other person in direct conversations, who is typing; active or archived ones.
 import { byId, el, replaceChildren, show } from "../dom.js";
-import { userText, shortTime } from "../text.js";
+import { systemText, userText, shortTime } from "../text.js";
 
 export class ConversationList extends EventTarget {
   constructor(store) {
@@ -60,6 +60,7 @@ export class ConversationList extends EventTarget {
     const typing = this.store.typingNames(id);
     const last = summary.last_message;
     const preview = typing.length ? `${typing.join(", ")} typing…`
+      : last?.kind === "system" ? systemText(last.event || {}, this.store.namer(id))
       : last ? `${last.sender_id === this.store.me ? "You: " : ""}${last.deleted ? "(deleted)" : userText(last.content) || "(image)"}`
       : "No messages yet";
     row.classList.toggle("open", id === this.openId);
@@ -73,8 +74,11 @@ export class ConversationList extends EventTarget {
       el("span", { class: "name", text: this.store.name(id) }),
       last && el("time", { class: "when", datetime: last.created_at, text: shortTime(last.created_at) }),
       el("span", { class: "preview", text: preview }),
-      summary.unread_count > 0 && el("span", { class: "unread", title: "unread messages" },
-        String(summary.unread_count), el("span", { class: "visually-hidden", text: " unread" })));
+      (summary.unread_count > 0 || summary.unread_mention_count > 0) && el("span", { class: "counts" },
+        summary.unread_mention_count > 0 && el("span", { class: "mentions", title: "unread mentions of you" },
+          `@${summary.unread_mention_count}`, el("span", { class: "visually-hidden", text: " unread mentions" })),
+        summary.unread_count > 0 && el("span", { class: "unread", title: "unread messages" },
+          String(summary.unread_count), el("span", { class: "visually-hidden", text: " unread" }))));
   }
 
   _open(id) {

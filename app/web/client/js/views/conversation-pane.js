@@ -1,5 +1,6 @@
-// The open conversation: its header (name, presence, archive), the messages with scroll-back, who is
-// typing. Rows are kept per message (by seq) and per pending send, so updates never re-create the page.
+// The open conversation: its header (name, presence, members, archive), the messages with
+// scroll-back, who is typing. Rows are kept per message (by seq) and per pending send, so updates
+// never re-create the page. What is done to a message is told as an "action" event.
 import { byId, el, show } from "../dom.js";
 import { messageItem, pendingItem } from "./message-item.js";
 import { userText } from "../text.js";
@@ -18,8 +19,9 @@ export class ConversationPane extends EventTarget {
     this.scroller.addEventListener("scroll", () => this._maybeLoadOlder());
     byId("load-older").addEventListener("click", () => this._loadOlder());
     byId("archive-toggle").addEventListener("click", () => this._tell("archive"));
+    byId("members-button").addEventListener("click", () => this._tell("members"));
     byId("back").addEventListener("click", () => this._tell("back"));
-    store.addEventListener("change", () => this.timeline && this._renderHeader());
+    store.addEventListener("change", () => this.timeline && this._storeChanged());
     store.addEventListener("typing", (event) => {
       if (event.detail.conversationId === this.timeline?.conversationId) this._renderTyping();
     });
@@ -34,6 +36,7 @@ export class ConversationPane extends EventTarget {
     timeline.addEventListener("change", this.onChange);
     this.rows.clear();
     this.list.replaceChildren();
+    this.admin = this.store.isAdmin(timeline.conversationId);
     show(byId("no-conversation-open"), false);
     show(byId("conversation-pane"), true);
     this._renderHeader();
@@ -58,10 +61,21 @@ export class ConversationPane extends EventTarget {
     row.focus({ preventScroll: true });
   }
 
+  /** Participants, names or roles changed: the header, and every row when what we may do changed. */
+  _storeChanged() {
+    this._renderHeader();
+    if (this.store.isAdmin(this.conversationId) === this.admin) return;
+    this.admin = !this.admin;
+    this.rows.clear();
+    this.list.replaceChildren();
+    this._render("update");
+  }
+
   _renderHeader() {
     const id = this.conversationId;
     const summary = this.store.items.get(id);
     byId("conversation-name").textContent = this.store.name(id);
+    show(byId("members-button"), summary?.kind === "group");
     const other = this.store.otherUser(id);
     const presence = byId("conversation-presence");
     show(presence, Boolean(other));
@@ -122,9 +136,15 @@ export class ConversationPane extends EventTarget {
                                   onDiscard: (entry) => this.outbox.discard(entry) });
     }
     const id = this.conversationId;
+    const me = this.store.me;
     return messageItem(shown, {
-      me: this.store.me,
+      me,
+      isGroup: this.store.items.get(id)?.kind === "group",
+      isAdmin: this.admin,
       senderName: (userId, sender) => userText(sender?.display_name) || this.store.userName(id, userId),
+      nameOf: this.store.namer(id),
+      usernames: (userIds) => userIds.map((userId) => this.store.users.get(userId)?.username?.toLowerCase()).filter(Boolean),
+      onAction: (name, message, argument) => this._tell("action", { name, message, argument }),
       onImageError: (message) => this._tell("image-expired", { message }),
     });
   }

@@ -1,6 +1,7 @@
 // Starting a conversation by username: one name and no title is a direct conversation (the same one
 // every time), anything else a group.
 import { byId, show } from "../dom.js";
+import { findUsers, typedUsernames } from "../users.js";
 
 export class NewConversationForm extends EventTarget {
   constructor(session) {
@@ -23,14 +24,14 @@ export class NewConversationForm extends EventTarget {
 
   async _submit(event) {
     event.preventDefault();
-    const names = [...new Set(byId("new-usernames").value.split(/[\s,]+/).filter(Boolean))];
+    const names = typedUsernames(byId("new-usernames").value);
     const title = byId("new-title").value.trim();
     if (!names.length) {
       this._error("Enter at least one username.");
       return;
     }
     try {
-      const users = await Promise.all(names.map((name) => this._user(name)));
+      const users = await findUsers(this.session, names);
       const body = { participant_ids: users.map((user) => user.id) };
       if (title) body.title = title;
       const conversation = await this.session.api("POST", "/conversations", { body });
@@ -42,15 +43,6 @@ export class NewConversationForm extends EventTarget {
     } catch (error) {
       const fields = Object.values(error.fieldMessages?.() || {});
       this._error(fields.length ? fields.join("; ") : error.message);
-    }
-  }
-
-  async _user(name) {
-    try {
-      return await this.session.api("GET", `/users/by-username/${encodeURIComponent(name)}`);
-    } catch (error) {
-      if (error.status === 404) error.message = `There is no user called “${name}”.`;
-      throw error;
     }
   }
 
