@@ -1,7 +1,9 @@
 """The web client as a person uses it, for the browser tests: what they click and type, what they see."""
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.helpers import PASSWORD
@@ -15,6 +17,11 @@ return [...document.querySelectorAll('#message-list > li')].map((row) => ({
   state: row.dataset.state || null,
   sender: row.querySelector('.sender')?.textContent,
   content: row.querySelector('.content')?.textContent ?? null,
+  system: row.classList.contains('system'),
+  edited: Boolean(row.querySelector('.edited')),
+  quote: row.querySelector('.reply-quote .quote-text')?.textContent ?? null,
+  mentions: [...row.querySelectorAll('.mention')].map((mention) => mention.textContent),
+  reactions: [...row.querySelectorAll('.reaction')].map((reaction) => reaction.textContent),
 }));
 """
 
@@ -136,7 +143,8 @@ class ChatPage:
         self.find("#composer-input").send_keys(text, Keys.ENTER)
 
     def messages(self):
-        """The open conversation's rows: [{seq, state, sender, content}], in page order."""
+        """The open conversation's rows, in page order: [{seq, state, sender, content, system, edited,
+        quote (of the message replied to), mentions (highlighted), reactions (["👍 2", ...])}]."""
         return self.script(_SHOWN_MESSAGES)
 
     def wait_for_message(self, content, **expected):
@@ -147,3 +155,42 @@ class ChatPage:
                     return row
             return None
         return self.wait(shown, f"message {content!r} {expected or ''}")
+
+    def message_row(self, content):
+        """The row element showing `content`."""
+        def row():
+            for element in self.find_all("#message-list > li"):
+                if [c.text for c in element.find_elements(By.CSS_SELECTOR, ".content")] == [content]:
+                    return element
+            return None
+        return self.wait(row, f"the row of {content!r}")
+
+    def act_on(self, content, action):
+        """Point at a message and press one of its buttons (reply, react, edit, delete, seen-by)."""
+        row = self.message_row(content)
+        ActionChains(self.driver).move_to_element(row).perform()
+        row.find_element(By.CSS_SELECTOR, f".message-actions .{action}").click()
+
+    def react(self, content, emoji):
+        self.act_on(content, "react")
+        self.message_row(content).find_element(By.CSS_SELECTOR, f'.reaction-picker [aria-label="React with {emoji}"]').click()
+
+    def accept_confirmation(self):
+        WebDriverWait(self.driver, WAIT).until(expected_conditions.alert_is_present()).accept()
+
+    # --- a group's members ----------------------------------------------------------------------
+
+    def members(self):
+        """The open members dialog's rows: [(name, role)]."""
+        return self.script("""return [...document.querySelectorAll('#members-list .member')]
+            .map((row) => [row.querySelector('.member-name').textContent, row.dataset.role]);""")
+
+    def press_member_button(self, name, action):
+        """Press a button (change-role, remove) on the row of member `name` in the members dialog."""
+        def press():
+            for row in self.find_all("#members-list .member"):
+                if row.find_element(By.CSS_SELECTOR, ".member-name").text == name:
+                    row.find_element(By.CSS_SELECTOR, f".{action}").click()
+                    return True
+            return False
+        self.wait(press, f"{action} on member {name!r}")

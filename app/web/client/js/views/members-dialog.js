@@ -10,6 +10,7 @@ export class MembersDialog {
     this.session = session;
     this.store = store;
     this.conversationId = null;
+    this.shown = null; // what the list shows, to render it again only when that changed (keeping the focus)
     this.dialog = byId("members-dialog");
     this.dialog.querySelector(".close-dialog").addEventListener("click", () => this.close());
     this.dialog.addEventListener("close", () => { this.conversationId = null; });
@@ -24,6 +25,7 @@ export class MembersDialog {
     this._error(null);
     byId("add-members-usernames").value = "";
     byId("rename-title").value = userText(this.store.items.get(id)?.title);
+    this.shown = null;
     this._render();
     if (!this.dialog.open) this.dialog.showModal();
   }
@@ -43,6 +45,9 @@ export class MembersDialog {
     const admin = this.store.isAdmin(id);
     const participants = [...(this.store.participants.get(id) || [])]
       .sort((a, b) => (a.role === b.role ? 0 : a.role === "admin" ? -1 : 1));
+    const shown = JSON.stringify([this.store.name(id), admin, participants.map((p) => [p.user, p.role])]);
+    if (shown === this.shown) return;
+    this.shown = shown;
     byId("members-title").textContent = `Members of ${this.store.name(id)} (${participants.length})`;
     replaceChildren(byId("members-list"), participants.map(({ user, role }) => el("li", {
       class: "member", dataset: { userId: user.id, role },
