@@ -19,10 +19,11 @@ def register(client, username, display_name):
     return me
 
 
-def say(client, sender, conversation_id, content):
-    response = client.post(f"/conversations/{conversation_id}/messages", json={"content": content},
+def say(client, sender, conversation_id, content, **extra):
+    response = client.post(f"/conversations/{conversation_id}/messages", json={"content": content, **extra},
                            headers=sender["headers"])
     assert response.status_code == 201, response.get_json()
+    return response.get_json()
 
 
 def start(client, creator, others, title=None):
@@ -34,15 +35,16 @@ def test_take_the_readme_screenshot(client, pages):
     ada, grace, linus, margaret = (register(client, name, display) for name, display in [
         ("ada", "Ada Lovelace"), ("grace", "Grace Hopper"), ("linus", "Linus"), ("margaret", "Margaret Hamilton")])
     launch = start(client, ada, [grace, linus, margaret], title="Launch checklist")
-    say(client, margaret, launch, "Guidance software is frozen for tonight's build.")
+    say(client, margaret, launch, "@ada guidance software is frozen for tonight's build.")
     say(client, linus, launch, "Release notes are up, please have a look.")
     with_linus = start(client, ada, [linus])
     say(client, linus, with_linus, "Coffee after the stand-up?")
     with_grace = start(client, ada, [grace])
     say(client, ada, with_grace, "Did the nightly archive job run?")
-    say(client, grace, with_grace, "It did: 12 conversations archived, 0 failures. The dashboard is at /admin/queues.")
-    say(client, ada, with_grace, "Great, thanks! Shall we deploy the web client today?")
-    say(client, grace, with_grace, "Yes, the browser tests are green.")
+    archived = say(client, grace, with_grace, "It did: 12 conversations archived, 0 failures. The dashboard is at /admin/queues.")
+    client.put(f"/messages/{archived['id']}/reactions/%F0%9F%8E%89", headers=ada["headers"])
+    question = say(client, ada, with_grace, "Great, thanks! Shall we deploy the web client today?")
+    say(client, grace, with_grace, "Yes, the browser tests are green.", reply_to_id=question["id"])
 
     page, grace_page = pages
     grace_page.log_in("grace")

@@ -16,7 +16,14 @@ export class ConversationPane extends EventTarget {
     this.rows = new Map(); // key ("s<seq>" or "p<client id>") -> [<li>, the object it shows]
     this.scroller = byId("messages");
     this.list = byId("message-list");
-    this.scroller.addEventListener("scroll", () => this._maybeLoadOlder());
+    this.scroller.addEventListener("scroll", () => {
+      this.atBottom = this._atBottom();
+      this._maybeLoadOlder();
+    });
+    // A smaller window (a phone's keyboard opening, say) keeps the newest messages in sight.
+    new ResizeObserver(() => {
+      if (this.atBottom) this.scroller.scrollTop = this.scroller.scrollHeight;
+    }).observe(this.scroller);
     byId("load-older").addEventListener("click", () => this._loadOlder());
     byId("archive-toggle").addEventListener("click", () => this._tell("archive"));
     byId("members-button").addEventListener("click", () => this._tell("members"));
@@ -127,6 +134,7 @@ export class ConversationPane extends EventTarget {
     } else if (before.atBottom || kind === "newest" || kind === "pending") {
       this.scroller.scrollTop = this.scroller.scrollHeight;
     }
+    this.atBottom = this._atBottom();
     this._tell("rendered");
   }
 
