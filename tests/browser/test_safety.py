@@ -1,6 +1,9 @@
-"""Markup chosen by users (display names, group titles, message text, search snippets) is shown as
-text: no script runs, no element is made from it, and the page's policy is never even tested."""
+"""Markup chosen by users (display names, group titles, message text, search snippets, reply quotes,
+the system lines of a group's changes) is shown as text: no script runs, no element is made from it,
+and the page's policy is never even tested."""
 from html import escape
+
+from selenium.webdriver.common.keys import Keys
 
 from tests.helpers import PASSWORD
 
@@ -12,6 +15,7 @@ TITLE_SCRIPT = """<script>window.__xss='title'</script>"""
 # entities it comes back, and the client must show it as text: these are what reach the page.
 CONTENT_ENTITIES = "hello &lt;img src=x onerror=window.__xss=1&gt; &lt;script&gt;window.__xss=2&lt;/script&gt;"
 CONTENT_MARKUP = """hello <img src=x onerror="window.__xss='content'"> there"""
+RENAMED = """<svg onload="window.__xss='renamed'">"""
 
 # What the page made from markup, if anything: elements no part of the client creates.
 FOREIGN_ELEMENTS = """
@@ -52,6 +56,15 @@ def test_markup_in_names_titles_messages_and_snippets_is_shown_as_text_and_never
     stripped, entities = sorted(previews)  # "hello  there" sorts first
     assert stripped == f"{NAME_IMG}: hello  there"
     assert entities.startswith(f"{NAME_IMG}: hello <img src=x onerror=window.__xss=1> <script>")
+    shown_entities = "hello <img src=x onerror=window.__xss=1> <script>window.__xss=2</script>"
+    bob_page.act_on(shown_entities, "reply")
+    bob_page.send("a reply")
+    alice_page.open_conversation(TITLE_SCRIPT)
+    alice_page.wait_for_message("a reply", quote=shown_entities)
+    alice_page.find("#members-button").click()
+    alice_page.find("#rename-title").clear()
+    alice_page.find("#rename-title").send_keys(escape(RENAMED, quote=False), Keys.ENTER)
+    bob_page.wait_for_message(f"{NAME_IMG} renamed the group “{RENAMED}”", system=True)
     for page in pages:
         assert page.script(FOREIGN_ELEMENTS) == {"xss": None, "img": 0, "svg": 0, "scripts": 2}
         assert page.console_errors() == []  # a blocked inline handler would show here as a policy violation
