@@ -145,8 +145,6 @@ export class ChatApp {
       case "conversation_updated":
         this.store.setTitle(id, payload.title);
         break;
-      default:
-        break;
     }
   }
 

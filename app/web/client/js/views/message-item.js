@@ -14,7 +14,7 @@ const STATES = {
 };
 
 /** The reactions the picker offers (any single emoji works on the server; these are enough here). */
-export const PICKER_EMOJI = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
+const PICKER_EMOJI = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
 
 export function deliveryState(message) {
   if (message.read_at) return "read";
