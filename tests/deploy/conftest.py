@@ -18,7 +18,7 @@ from app.config import sentinel_target
 from app.redis_client import blocking_pool
 from app.rooms import NAMESPACE
 from devstack.net import free_port
-from tests.helpers import WAIT, ApiClient, HttpSession
+from tests.helpers import ApiClient, HttpSession
 from tests.redis_sentinel import SentinelRedis
 from tests.servers import ROOT, Consumer, Nginx, Server
 from tests.sockets import SocketClient
@@ -29,6 +29,7 @@ SETTINGS = {"PRESENCE_TTL_SECONDS": "30", "PRESENCE_IDLE_SECONDS": "300", "TYPIN
             "TYPING_MAX_GROUP_SIZE": "50", "SEND_RATE_LIMIT": "100000", "LOGIN_RATE_LIMIT_PER_IP": "1000 per minute",
             "TRUSTED_PROXIES": "1", "REDIS_KEY_PREFIX": "msg:", "LOG_LEVEL": "WARNING"}
 REDIS_PASSWORD, SENTINEL_PASSWORD = "redis-secret", "sentinel-secret"
+TRIES_SECONDS = 30  # how long connect_elsewhere tries for a client on the other process
 
 
 def render_nginx_conf(upstreams, port):
@@ -139,11 +140,12 @@ def connect(production):
 def connect_elsewhere(production, connect):
     """connect_elsewhere(user, taken, **options) -> (client, its process): a client of `user` on
     another realtime process than `taken`. nginx spreads new clients at random, so this connects
-    until one lands there; for up to WAIT seconds, since nginx sends every client to `taken` for
-    fail_timeout (2 s) after the other process failed a request (it was restarting: the test before)."""
+    until one lands there; for up to TRIES_SECONDS, since nginx sends every client to `taken` for
+    fail_timeout (2 s) after the other process failed a request (it was restarting: the test before),
+    and a process that just started answers slowly on a loaded machine."""
 
     def open_client(user, taken, **options):
-        deadline = time.monotonic() + WAIT
+        deadline = time.monotonic() + TRIES_SECONDS
         while time.monotonic() < deadline:
             client = connect(user, **options)
             process = production.process_of(user, client)  # recorded before the connection is confirmed
@@ -151,6 +153,6 @@ def connect_elsewhere(production, connect):
             if process != taken:
                 return client, process
             client.close()
-        pytest.fail(f"every connection for {WAIT} s landed on {taken}")
+        pytest.fail(f"every connection for {TRIES_SECONDS} s landed on {taken}")
 
     return open_client
