@@ -1,11 +1,12 @@
 """What people do to messages in a group, seen live in two browsers: a mention counted in the list
-and highlighted, a reply quoting its parent, reactions, an edit, a delete, and who has seen a message."""
+and highlighted, a reply quoting its parent, reactions, an edit and its earlier version, a delete,
+and who has seen a message."""
 from selenium.webdriver.common.by import By
 
 QUESTION = "@alice can you check the deploy?"
 
 
-def test_mention_reply_reactions_edit_delete_and_seen_by_in_a_group(client, pages):
+def test_mention_reply_reactions_edit_history_delete_and_seen_by_in_a_group(client, pages):
     alice_page, bob_page = pages
     alice, bob, carol = client.user("alice"), client.user("bob"), client.user("carol")
     group = client.conversation(alice, bob, carol, title="Launch")
@@ -40,6 +41,10 @@ def test_mention_reply_reactions_edit_delete_and_seen_by_in_a_group(client, page
     assert alice_page.find("#composer-input").get_attribute("value") == "on it"
     alice_page.send(" now")
     bob_page.wait_for_message("on it now", edited=True, quote=QUESTION)
+    bob_page.message_row("on it now").find_element(By.CSS_SELECTOR, ".edited").click()  # its earlier versions
+    versions = "return [...document.querySelectorAll('#history-list .content')].map((v) => v.textContent)"
+    bob_page.wait(lambda: bob_page.script(versions) == ["on it", "on it now"], "both versions, oldest first")
+    bob_page.find("#history-dialog .close-dialog").click()
 
     bob_page.act_on(QUESTION, "delete")
     bob_page.accept_confirmation()

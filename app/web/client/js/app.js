@@ -13,6 +13,7 @@ import { ConversationList } from "./views/conversation-list.js";
 import { ConversationPane } from "./views/conversation-pane.js";
 import { MembersDialog } from "./views/members-dialog.js";
 import { NewConversationForm } from "./views/new-conversation.js";
+import { HistoryDialog } from "./views/history-dialog.js";
 import { ReceiptsDialog } from "./views/receipts-dialog.js";
 import { SearchPanel } from "./views/search-panel.js";
 import { userText } from "./text.js";
@@ -40,6 +41,7 @@ export class ChatApp {
     this.search = new SearchPanel(session, this.store);
     this.members = new MembersDialog(session, this.store);
     this.receipts = new ReceiptsDialog(session, this.store);
+    this.history = new HistoryDialog(session);
     this._wireViews();
     this._wireSocket();
   }
@@ -176,7 +178,7 @@ export class ChatApp {
     if (!left) this._notice(`You are no longer in “${name}”.`);
   }
 
-  /** Something done to a message from its row: reply, edit, delete, react, seen by, jump to it. */
+  /** Something done to a message from its row: reply, edit, delete, react, seen by, earlier versions, jump to it. */
   _messageAction({ name, message, argument }) {
     const emoji = encodeURIComponent(argument);
     const actions = {
@@ -187,6 +189,7 @@ export class ChatApp {
       react: () => this.session.api("PUT", `/messages/${message.id}/reactions/${emoji}`),
       unreact: () => this.session.api("DELETE", `/messages/${message.id}/reactions/${emoji}`),
       "seen-by": () => this.receipts.open(message),
+      history: () => this.history.open(message),
       jump: () => this.open(message.conversation_id, argument),
     };
     this._guard(Promise.resolve(actions[name]?.()), "That did not work");

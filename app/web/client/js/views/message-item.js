@@ -1,6 +1,6 @@
 // One message in a conversation: who, when, the text (mentions highlighted), the message it replies
 // to, the images, the reactions and, on our own messages, how far it got (pending, failed, sent,
-// delivered, read); its actions (reply, react, edit, delete, seen by). A system message is one
+// delivered, read); its actions (reply, react, edit, delete, seen by, earlier versions). A system message is one
 // neutral line, written from its structured event.
 import { el } from "../dom.js";
 import { contentNodes, fullTime, shortTime, systemText, userText } from "../text.js";
@@ -42,7 +42,10 @@ export function messageItem(message, view) {
     el("span", { class: "sender", text: mine ? "You" : view.senderName(message.sender_id, message.sender) }),
     " ",
     el("time", { datetime: message.created_at, title: fullTime(message.created_at), text: shortTime(message.created_at) }),
-    message.edited_at && !message.deleted && el("span", { class: "edited", title: `Edited ${fullTime(message.edited_at)}`, text: " · edited" })),
+    message.edited_at && !message.deleted && el("button", {
+      type: "button", class: "edited", title: `Edited ${fullTime(message.edited_at)}: show earlier versions`,
+      onclick: () => view.onAction("history", message),
+    }, "· edited")),
   message.reply_to && replyQuote(message.reply_to, view, message),
   message.deleted ? el("p", { class: "content", text: "This message was deleted." })
     : text && el("p", { class: "content" }, contentNodes(text, view.usernames(message.mentions || []))),
