@@ -2,6 +2,8 @@
 message carries it (docs/images.md)."""
 import base64
 
+from tests.helpers import uploaded_image
+
 # A 2x1 PNG: small, and its size shows whether the browser decoded the stored file.
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAYAAAD0In+KAAAAEUlEQVR42mP8z8DwnwEKAAAzFAMBqYb4ZAAAAABJRU5ErkJggg==")
 
@@ -30,3 +32,22 @@ def test_an_image_uploaded_in_one_browser_is_shown_in_the_other(client, pages, t
     for page in pages:
         page.wait(lambda page=page: page.script(SHOWN_IMAGES) == [[1, 2, 1]], "the image to show")
         assert page.console_errors() == []
+
+
+def test_an_image_whose_signed_url_lapsed_is_shown_again_from_a_fresh_one(client, pages):
+    page, _ = pages
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+    client.send(bob, conversation, "look", image_ids=[uploaded_image(client, bob, conversation, PNG)])
+    page.log_in("alice")
+    page.open_conversation("bob")
+    page.wait(lambda: page.script(SHOWN_IMAGES) == [[1, 2, 1]], "the image to show")
+
+    # As when the page stayed open past the URL's expiry: the store now refuses it (403).
+    lapsed = page.script("const img = document.querySelector('#message-list img');"
+                         "img.src = img.src.replace(/expires=\\d+/, 'expires=1'); return img.src;")
+
+    page.wait(lambda: page.script(SHOWN_IMAGES) == [[1, 2, 1]]
+              and page.script("return document.querySelector('#message-list img').src") != lapsed,
+              "the image to show again from a fresh URL")
+    assert page.console_errors(allowed=["403"]) == []
