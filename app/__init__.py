@@ -20,7 +20,7 @@ from app.extensions import cors, db, jwt, limiter, migrate, socketio
 from app.ids import IdConverter
 from app.message_queue import MessageQueue
 from app.realtime import connections, shutdown
-from app.realtime.catch_up import tell_connected_users
+from app.realtime.catch_up import after_queue_gap
 from app.realtime.server import MessagingServer, ReadablePacket
 from app.request_observer import RequestObserver, note_route
 
@@ -104,7 +104,7 @@ def register_realtime(app):
     # Built here rather than from message_queue=: Flask-SocketIO only knows redis:// URLs as Redis,
     # and development and tests use unix:// sockets, production perhaps Sentinel.
     queue = MessageQueue(app.config["REDIS_URL"], channel=app.config["REDIS_KEY_PREFIX"] + "socketio",
-                         config=app.config, on_resubscribed=functools.partial(tell_connected_users, app),
+                         config=app.config, on_resubscribed=functools.partial(after_queue_gap, app),
                          before_delivery=connections.forget_participants)
     socketio.init_app(app, client_manager=queue, manage_session=False, async_mode="gevent",
                       cors_allowed_origins=app.config["CORS_ORIGINS"] or None, serializer=ReadablePacket,

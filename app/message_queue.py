@@ -1,35 +1,124 @@
 """The Socket.IO message queue on Redis: how any process reaches clients connected to another.
 
-python-socketio's RedisManager, changed where a Redis outage would lose messages silently:
+Events for users are routed (docs/websocket.md, "Scale-out"): every realtime process listens on a
+channel of its own, `<REDIS_KEY_PREFIX>socketio:<process id>`, and the connection registry in Redis
+(`route:<user id>`: the ids of the processes holding connections of the user, kept by
+app/realtime/registry.py) says where each recipient is. `emit_to_users` looks the recipients up and
+publishes the event once per process holding at least one of them, with the list of its recipients
+there, in one Lua script: one round trip and one PUBLISH per process concerned, however many
+processes run. Each process emits to its local sockets only; a process holding no recipient never
+hears of the event; the emitting process emits to the recipients it holds itself, without Redis.
+
+python-socketio's shared channel `<prefix>socketio` is still subscribed, for what python-socketio
+itself publishes there (disconnecting or moving a connection it does not find in this process);
+this code base emits no event there: every event goes through `emit_to_users`.
+
+The listener is python-socketio's RedisManager, changed where a Redis outage would lose messages
+silently:
 - its listener backs off 1, 2, 4, 8, 16 ... s between attempts to subscribe again, and every
   message published meanwhile reaches no one. Ours tries every RESUBSCRIBE_SECONDS;
-- a process does not know it missed anything. Ours calls `on_resubscribed` once it hears the
-  queue again after a gap (the realtime tier then tells its clients to catch up: `resync`), and
-  says whether it hears the queue now (`receiving`, for the readiness probe);
+- a process does not know it missed anything. Ours calls `on_resubscribed` once it hears its
+  channels again after a gap (the realtime tier then puts its registry entries back and tells its
+  clients to catch up: `resync`), and says whether it hears them now (`receiving`, for the
+  readiness probe). It counts as hearing them once Redis has confirmed the subscription;
 - redis-py would reconnect a subscription by itself (retries), hiding the gap: retries are off,
   so every lost connection is seen and followed by `on_resubscribed`;
-- its connections come from our blocking pool (app/redis_client.py): a burst of emits waits for
-  a free connection instead of failing with MaxConnectionsError, and the queue reaches Redis
+- its connections come from our blocking pool (app/redis_client.py): the queue reaches Redis
   however REDIS_URL names it (its own parser reads another spelling of redis+sentinel:// and
   knows no unix:// sockets);
 - it measures each event's delivery latency, from the moment a service hands it over (right after
-  its commit) to its emit to this process's sockets, and counts what it could not publish;
+  its commit) to its emit to this process's sockets, and counts what it could not publish or route;
 - `before_delivery(event, payload, local_sids)` runs before an event reaches this process's
   connections (`local_sids()` lists them): the realtime tier drops what they cached of a
   conversation whose participants changed.
 """
+import json
 import logging
+import os
+import socket
 import time
+import uuid
 
 import redis
+from flask import current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from socketio import RedisManager
 
 from app import metrics, outages
-from app.redis_client import blocking_pool
+from app.extensions import socketio
+from app.redis_client import blocking_pool, get_redis, key
+from app.rooms import NAMESPACE, user_room
 
 log = logging.getLogger(__name__)
+
+# This process in the registry, in presence and in its channel's name: unique across restarts.
+PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def route_key(user_id):
+    """The registry's entry for a user: the set of the ids of the processes holding their connections."""
+    return key("route", user_id)
+
+
+# KEYS: the route key of each recipient. ARGV: the channel of a process minus its id, the id of
+# the calling process, the event (JSON), then the recipients' ids in the order of KEYS.
+# Publishes "<ids of its recipients, comma-separated>\n<event>" on the channel of every other
+# process holding a recipient; returns the ids of the recipients the calling process holds.
+_ROUTE = """
+local held, order = {}, {}
+for i, route in ipairs(KEYS) do
+  for _, process in ipairs(redis.call('SMEMBERS', route)) do
+    local ids = held[process]
+    if ids == nil then
+      ids = {}
+      held[process] = ids
+      order[#order + 1] = process
+    end
+    ids[#ids + 1] = ARGV[i + 3]
+  end
+end
+for _, process in ipairs(order) do
+  if process ~= ARGV[2] then
+    redis.call('PUBLISH', ARGV[1] .. process, table.concat(held[process], ',') .. '\\n' .. ARGV[3])
+  end
+end
+return held[ARGV[2]] or {}
+"""
+
+
+def emit_to_users(event, payload, user_ids, ending=()):
+    """Send `event` to every connection of each user, on whichever realtime process holds it.
+
+    With `ending` (sids of connections of those users), only those connections receive it, and
+    are then disconnected. Never raises for Redis being unreachable: the event is dropped, logged
+    and counted, as the processes that could not hear it tell their clients to catch up."""
+    manager = socketio.server.manager
+    # The moment the service hands the event over (right after its commit) travels with it.
+    envelope = {"event": event, "data": payload, "handed_over_at": time.time()}
+    if ending:
+        here = [sid for sid in ending if manager.is_connected(sid, NAMESPACE)]
+        if here:  # connections of this process are ended without Redis
+            manager.emit_here((), {**envelope, "ending": here})
+        if len(here) == len(ending):
+            return
+        envelope["ending"] = [sid for sid in ending if sid not in here]
+    user_ids = list(dict.fromkeys(user_ids))
+    if not user_ids:
+        return
+    scripts = current_app.extensions.setdefault("message_queue_scripts", {})
+    if "route" not in scripts:
+        scripts["route"] = get_redis().register_script(_ROUTE)
+    try:
+        here = scripts["route"](keys=[route_key(uid) for uid in user_ids],
+                                args=[manager.channel + ":", PROCESS_ID, json.dumps(envelope), *user_ids])
+    except redis.RedisError as exc:
+        log.warning("message queue: could not route %s (%s); its recipients' processes will resync",
+                    event, exc.__class__.__name__)
+        metrics.QUEUE_PUBLISH_FAILURES.inc()
+        return
+    if here:
+        manager.emit_here(here, envelope)
 
 
 class MessageQueue(RedisManager):
@@ -37,6 +126,7 @@ class MessageQueue(RedisManager):
 
     def __init__(self, url, channel, config, on_resubscribed, before_delivery):
         super().__init__(url, channel=channel)
+        self.process_channel = f"{channel}:{PROCESS_ID}"
         self.config = config
         self.on_resubscribed = on_resubscribed
         self.before_delivery = before_delivery
@@ -48,17 +138,39 @@ class MessageQueue(RedisManager):
         """None in a process that only publishes; else whether it hears the queue right now."""
         return self.subscribed if self.listening else None
 
-    def _handle_emit(self, message):
-        # The dict is handled here first, then published as is: the stamp travels with it.
-        handed_over = message.setdefault("handed_over_at", time.time())
-        # Every emit, published here or by another process, reaches this process's connections here.
-        data = message["data"]
-        if len(data) == 1 and isinstance(data[0], dict):
-            self.before_delivery(message["event"], data[0], lambda: [
-                sid for sid, _ in self.get_participants(message["namespace"], message["room"])])
-        super()._handle_emit(message)
-        if self.listening:  # processes that only publish have no sockets to deliver to
-            metrics.DELIVERY_LATENCY.labels(message["event"]).observe(max(time.time() - handed_over, 0))
+    def wait_until_receiving(self, timeout):
+        """Whether this process hears its channel, waiting up to `timeout` seconds for it (the first
+        connection of a process starts the listener)."""
+        deadline = time.monotonic() + timeout
+        while not self.subscribed and time.monotonic() < deadline:
+            self.server.sleep(0.01)
+        return self.subscribed
+
+    def emit_here(self, user_ids, envelope):
+        """Emit a routed event (see `emit_to_users`) to this process's connections of `user_ids`;
+        or, when it is `ending` connections, to those of them held here, which are then disconnected.
+        `before_delivery` runs first; the delivery latency is observed after."""
+        event, data = envelope["event"], envelope["data"]
+        if "ending" in envelope:
+            sids = [sid for sid in envelope["ending"] if self.is_connected(sid, NAMESPACE)]
+            self.before_delivery(event, data, lambda: sids)
+            for sid in sids:
+                self.emit(event, data, namespace=NAMESPACE, room=sid, ignore_queue=True)
+                self.server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+        else:
+            rooms = [user_room(uid) for uid in user_ids]
+            self.before_delivery(event, data, lambda: [
+                sid for room in rooms for sid, _ in self.get_participants(NAMESPACE, room)])
+            self.emit(event, data, namespace=NAMESPACE, room=rooms, ignore_queue=True)
+        metrics.DELIVERY_LATENCY.labels(event).observe(max(time.time() - envelope["handed_over_at"], 0))
+
+    def _deliver(self, message):
+        """A message on this process's channel: "<recipient ids>\\n<event>" (the Lua script above)."""
+        try:
+            header, _, body = message.partition(b"\n")
+            self.emit_here(header.decode().split(","), json.loads(body))
+        except Exception:
+            log.exception("message queue: a routed event could not be delivered")
 
     def _publish(self, data):
         published = super()._publish(data)
@@ -70,27 +182,29 @@ class MessageQueue(RedisManager):
         # No socket timeout: the subscription is quiet for as long as nobody sends anything.
         pool = blocking_pool(self.redis_url, self.config, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0))
         self.redis = redis.Redis(connection_pool=pool)
-        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.pubsub = self.redis.pubsub()
         self.connected = True
 
     def _redis_listen_with_retries(self):
+        """Every message of both channels, subscribing again after any failure."""
         self.listening = True
+        own = self.process_channel.encode()
         missed = False
         pubsub = None
         while True:
             try:
-                if not self.subscribed:
-                    previous, pubsub = pubsub, None
-                    if previous is not None:
-                        previous.close()
+                if pubsub is None:
                     self._redis_connect()
                     pubsub = self.pubsub
-                    pubsub.subscribe(self.channel)
-                    self.subscribed = True
-                    if missed:
-                        log.warning("message queue: subscribed again")
-                        self.server.start_background_task(self.on_resubscribed)
-                yield from pubsub.listen()
+                    pubsub.subscribe(self.channel, self.process_channel)
+                for message in pubsub.listen():
+                    if message["type"] != "subscribe":
+                        yield message
+                    elif message["channel"] == own:  # confirmed last: both channels are heard from now on
+                        self.subscribed = True
+                        if missed:
+                            log.warning("message queue: subscribed again")
+                            self.server.start_background_task(self.on_resubscribed)
             except Exception as exc:
                 if self.subscribed:
                     log.warning("message queue: subscription lost (%s); retrying every %s s",
@@ -98,4 +212,18 @@ class MessageQueue(RedisManager):
                     outages.lost("redis", exc)
                 self.subscribed = False
                 missed = True
+                if pubsub is not None:
+                    pubsub.close()
+                    pubsub = None
                 time.sleep(self.RESUBSCRIBE_SECONDS)
+
+    def _listen(self):
+        """python-socketio's messages (the shared channel), after delivering the routed ones."""
+        own, shared = self.process_channel.encode(), self.channel.encode()
+        for message in self._redis_listen_with_retries():
+            if message["type"] != "message":
+                continue
+            if message["channel"] == own:
+                self._deliver(message["data"])
+            elif message["channel"] == shared:
+                yield message["data"]

@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import Conversation, User as UserRow
-from app.realtime import presence
+from app.realtime import presence, registry
 from app.redis_client import get_redis
 
 _names = itertools.count(1)
@@ -300,7 +300,7 @@ def online(app, user):
     def keep_beating():
         with app.app_context():
             while not stop.wait(0.2):
-                presence.beat()
+                registry.beat()
 
     with app.app_context():
         presence.connected(user.id, f"sid-{user.id}")
@@ -312,7 +312,7 @@ def online(app, user):
         stop.set()
         beater.join()
         with app.app_context():
-            presence.disconnected(user.id, f"sid-{user.id}", still_here=False)
+            presence.disconnected(user.id, f"sid-{user.id}")
 
 
 def embedded_service(stack, name):

@@ -78,6 +78,10 @@ class ConnectionTable:
     def has_user(self, user_id):
         return user_id in self._per_user
 
+    def count(self, user_id):
+        """How many connections of the user this process holds."""
+        return self._per_user.get(user_id, 0)
+
     def get(self, sid):
         return self.by_sid.get(sid)
 
@@ -165,5 +169,5 @@ def end_expired(now=None):
     expired = table.expired(time.time() if now is None else now)
     for connection in expired:
         log.info("socket %s of user %s: token expired", connection.sid, connection.user_id)
-        events.session_ended(connection.sid, "token_expired")
+        events.session_ended(connection.user_id, [connection.sid], "token_expired")
     return len(expired)

@@ -13,7 +13,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 import log_format
 from app import metrics
-from app.errors import ApiError, InternalError, as_api_error
+from app.errors import ApiError, InternalError, ServiceUnavailable, as_api_error
 from app.extensions import db, socketio
 from app.realtime import connections, presence, shutdown, sweeper, typing
 from app.realtime.schemas import (ConversationRefSchema, HeartbeatSchema, MessageRefSchema,
@@ -24,6 +24,9 @@ from app.schemas.messages import MessageSchema, ReadPositionSchema
 from app.services import conversations, delivery, events, messages
 
 log = logging.getLogger(__name__)
+# How long a connect waits for the process to hear its message queue channel (its first connect
+# starts the listener) before it is refused as service_unavailable.
+SUBSCRIBE_WAIT_SECONDS = 2
 _messages, _read_positions = MessageSchema(), ReadPositionSchema()
 
 
@@ -62,7 +65,8 @@ def acknowledged(schema=None):
                 outcome = error.code
                 if isinstance(exc, connections.Unauthorized):
                     # Answer first, then disconnect: the acknowledgement is queued ahead of the close.
-                    socketio.start_background_task(events.session_ended, sid, exc.reason)
+                    socketio.start_background_task(events.session_ended, connection and connection.user_id, [sid],
+                                                   exc.reason)
                 elif error.status >= 500:
                     db.session.rollback()
                     if isinstance(error, InternalError):
@@ -90,6 +94,9 @@ class MessagingNamespace(Namespace):
         try:
             shutdown.state.check_open()
             claims = connections.authenticate(auth)
+            if not socketio.server.manager.wait_until_receiving(SUBSCRIBE_WAIT_SECONDS):
+                # Events routed here now would reach no one, and the client's catch-up would not cover them.
+                raise ServiceUnavailable("this server does not hear the message queue yet: retry shortly")
             connection = connections.register(request.sid, claims)
             log_format.bind(user_id=connection.user_id)
             join_room(user_room(connection.user_id))
@@ -128,7 +135,7 @@ class MessagingNamespace(Namespace):
                 participants = (connection.participants.get(conversation_id)
                                 or conversations.participant_ids(conversation_id))
                 typing.stop(conversation_id, connection.user_id, participants)
-            presence.disconnected(connection.user_id, request.sid, connections.table.has_user(connection.user_id))
+            presence.disconnected(connection.user_id, request.sid)
         except Exception:
             # The sweeper's checks (typing TTL, dead processes) still converge on the right state.
             log.exception("cleanup after a socket disconnected failed")

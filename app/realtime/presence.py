@@ -1,26 +1,24 @@
 """This process's side of presence (the model is app/services/presence.py).
 
-The process beats in `presence:procs` a few times per PRESENCE_TTL_SECONDS and lists the users it
-holds in `presence:proc:<process id>`. The sweeper of every live process also looks for dead
-processes (no beat for PRESENCE_TTL_SECONDS): the first to remove a dead one from
-`presence:procs` re-evaluates that process's users, who go offline unless connected elsewhere.
-It also re-evaluates users whose idle time has run out (they go away).
+The process beats in `presence:procs` and lists the users it holds in `presence:proc:<process
+id>` (app/realtime/registry.py, which also keeps their routes). The sweeper of every live process
+also looks for dead processes (no beat for PRESENCE_TTL_SECONDS): the first to remove a dead one
+from `presence:procs` re-evaluates that process's users, who go offline unless connected
+elsewhere, and removes its entries from the registry. It also re-evaluates users whose idle time
+has run out (they go away).
 """
 import logging
-import os
-import socket
 import time
-import uuid
 
 from flask import current_app
 
+from app.message_queue import PROCESS_ID
+from app.realtime import registry
 from app.redis_client import get_redis, key
 from app.services import events
 from app.services import presence as model
 
 log = logging.getLogger(__name__)
-
-PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def _announce(change):
@@ -30,9 +28,9 @@ def _announce(change):
 
 
 def connected(user_id, sid):
-    """A connection opened here: the user is online (activity now)."""
-    beat()
-    get_redis().sadd(key("presence", "proc", PROCESS_ID), user_id)
+    """A connection opened here (and joined the user's room): the user is online (activity now),
+    and events for them are routed here from now on."""
+    registry.hold(user_id)
     return _announce(model.update(user_id, "touch", sid=sid, process_id=PROCESS_ID, mode="online"))
 
 
@@ -41,21 +39,10 @@ def heartbeat(user_id, sid, status):
     return _announce(model.update(user_id, "touch", sid=sid, process_id=PROCESS_ID, mode=status))
 
 
-def disconnected(user_id, sid, still_here):
-    """A connection here closed; `still_here` says whether the user has other connections on this process."""
-    if not still_here:
-        get_redis().srem(key("presence", "proc", PROCESS_ID), user_id)
+def disconnected(user_id, sid):
+    """A connection here closed (and left connections.table)."""
+    registry.release(user_id)
     return _announce(model.update(user_id, "remove", sid=sid))
-
-
-def beat(now=None):
-    """Tell the other processes this one is alive."""
-    now = time.time() if now is None else now
-    pipe = get_redis().pipeline(transaction=False)
-    pipe.zadd(key("presence", "procs"), {PROCESS_ID: now})
-    pipe.expire(key("presence", "procs"), model.KEY_TTL_SECONDS)
-    pipe.expire(key("presence", "proc", PROCESS_ID), model.KEY_TTL_SECONDS)
-    pipe.execute()
 
 
 def refresh_key_ttls(user_ids):
@@ -84,17 +71,17 @@ def end_dead_processes(now=None):
 def leave(now=None):
     """This process is going away: it stops counting as alive now, and users it still lists (whose
     disconnect could not be recorded) are re-checked; returns how many."""
-    get_redis().zrem(key("presence", "procs"), PROCESS_ID)
+    registry.unlist()
     return _recheck_users_of(PROCESS_ID, time.time() if now is None else now)
 
 
 def _recheck_users_of(process_id, now):
-    """Re-evaluate the users a process listed, which no longer counts as alive; returns how many."""
-    users_key = key("presence", "proc", process_id)
-    user_ids = get_redis().smembers(users_key)
+    """Re-evaluate the users a process listed, which no longer counts as alive, and remove its
+    entries from the registry; returns how many."""
+    user_ids = registry.users_of(process_id)
     for user_id in user_ids:
-        _announce(model.update(int(user_id), "check", now=now))
-    get_redis().delete(users_key)
+        _announce(model.update(user_id, "check", now=now))
+    registry.forget(process_id, user_ids)
     return len(user_ids)
 
 

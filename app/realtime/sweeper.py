@@ -1,8 +1,9 @@
 """One background greenlet per realtime process: beats, and ends what ran out of time.
 
 Started at the process's first Socket.IO connection, stopped when the process leaves (shutdown).
-Every round it ends connections whose token expired, announces lapsed typing indicators, re-checks
-idle users and dead processes' users, and beats a few times per PRESENCE_TTL_SECONDS. Each round
+Every round it ends connections whose token expired, rebuilds registry entries a beat found lost
+(and tells their users to resync), announces lapsed typing indicators, re-checks idle users and
+dead processes' users, and beats a few times per PRESENCE_TTL_SECONDS. Each round
 is bounded (batches), and a failing round is logged and retried at the next tick, so Redis or
 PostgreSQL being briefly down never kills it.
 """
@@ -10,7 +11,7 @@ import logging
 import time
 
 from app.extensions import db, socketio
-from app.realtime import connections, presence, shutdown, typing
+from app.realtime import catch_up, connections, presence, registry, shutdown, typing
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +44,15 @@ def _run(app):
             try:
                 connections.end_expired(now)
                 if now - last_beat >= beat_every:
-                    presence.beat(now)
+                    registry.beat(now)
                     last_beat = now
+                catch_up.tell_users(registry.rebuild_lost())
                 typing.end_lapsed(now)
                 presence.end_idle(now)
                 presence.end_dead_processes(now)
                 if now - last_key_refresh >= 3600:
                     presence.refresh_key_ttls(connections.table.user_ids())
+                    registry.refresh_key_ttls(connections.table.user_ids())
                     last_key_refresh = now
             except Exception:
                 log.exception("realtime sweeper round failed; retrying next tick")

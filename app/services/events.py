@@ -1,9 +1,10 @@
 """What happened, told to everyone who needs to know. Called by services only after their
 transaction has committed, so nobody hears of a row that was rolled back.
 
-Socket.IO events go out through the Redis message queue (docs/websocket.md lists every event and
+Socket.IO events go out through `emit_to_users`, to the realtime processes holding connections of
+their recipients (app/message_queue.py routes them; docs/websocket.md lists every event and
 payload); any process may call these, whether or not it serves Socket.IO connections."""
-from app import metrics
+from app import message_queue, metrics
 from app.extensions import socketio
 from app.rooms import NAMESPACE, user_room
 from app.schemas.conversations import message_event
@@ -16,9 +17,7 @@ _read_positions = ReadPositionSchema()
 
 def emit_to_users(event, payload, user_ids):
     """Send `event` to every connection of each user, on whichever realtime process holds it."""
-    rooms = [user_room(uid) for uid in dict.fromkeys(user_ids)]
-    if rooms:  # an empty `to` would broadcast to everyone
-        socketio.emit(event, payload, to=rooms, namespace=NAMESPACE)
+    message_queue.emit_to_users(event, payload, user_ids)
 
 
 def message_created(message, participants, event_seq):
@@ -111,7 +110,8 @@ def resync(user_id, positions):
                   ignore_queue=True)
 
 
-def session_ended(sid, reason):
-    """Tell one connection why it is about to be disconnected, then disconnect it (wherever it is)."""
-    socketio.emit("session_ended", {"reason": reason}, to=sid, namespace=NAMESPACE)
-    socketio.server.disconnect(sid, namespace=NAMESPACE)
+def session_ended(user_id, sids, reason):
+    """Tell connections of the user (`sids`) why they are about to be disconnected, then disconnect
+    them, on whichever realtime process holds them (`user_id` None: only this process's are ended)."""
+    message_queue.emit_to_users("session_ended", {"reason": reason}, [] if user_id is None else [user_id],
+                                ending=sids)

@@ -42,7 +42,8 @@ def log_out(access_claims, refresh_token=None):
         except (PyJWTError, JWTExtendedException):
             raise ValidationFailed("refresh_token", "not a valid token")
     tokens.blocklist(access_claims)
-    for sid in get_redis().smembers(key("socket", "token", access_claims["jti"])):
-        events.session_ended(sid, "token_revoked")
+    sids = get_redis().smembers(key("socket", "token", access_claims["jti"]))
+    if sids:
+        events.session_ended(int(access_claims["sub"]), sorted(sids), "token_revoked")
     if refresh_claims.get("type") == "refresh" and refresh_claims["sub"] == access_claims["sub"]:
         tokens.blocklist(refresh_claims)
