@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -94,6 +95,18 @@ class Server:
     def stop(self):
         """SIGTERM, as an orchestrator stops a process (a rolling restart is stop() then start())."""
         stop_gracefully(self.process)
+
+
+def side_by_side(started, *factories):
+    """Start processes in parallel (they boot in seconds, mostly importing); each one that started
+    is added to `started`, so it is stopped even when another failed to start."""
+    with ThreadPoolExecutor() as pool:
+        futures = [pool.submit(factory) for factory in factories]
+    errors = [future.exception() for future in futures if future.exception()]
+    started += [future.result() for future in futures if not future.exception()]
+    if errors:
+        raise errors[0]
+    return [future.result() for future in futures]
 
 
 class Consumer:

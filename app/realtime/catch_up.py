@@ -4,7 +4,7 @@ entries that route events here. Each user concerned is told where each of their 
 stands (`resync`), so their clients fetch what they missed."""
 import logging
 
-from app.extensions import db
+from app.extensions import db, socketio
 from app.realtime import connections, registry
 from app.services import conversations, events
 
@@ -25,6 +25,14 @@ def after_queue_gap(app):
             log.exception("catching up after the message queue came back failed")
         finally:
             db.session.remove()
+
+
+def after_lost_entries():
+    """Run by the sweeper: if a beat found this process's registry entries lost, write them again
+    and tell the users concerned to resync. Not while the process does not hear its channel:
+    subscribing again will do it for every user (after_queue_gap)."""
+    if registry.lost_users() and socketio.server.manager.receiving:
+        tell_users(registry.rebuild())
 
 
 def tell_users(user_ids):

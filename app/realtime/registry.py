@@ -16,9 +16,9 @@ process to notice (realtime.presence.end_dead_processes), or lapse after a day.
 Entries Redis lost are put back. A beat that finds this process no longer listed in
 `presence:procs` (Redis restarted empty, a failover reached a replica that lacked the last writes,
 someone cleared the family, or other processes took this one for dead while it stalled) marks the
-users connected before it as lost; the sweeper rebuilds their entries, then tells them to
-`resync`, since events routed meanwhile missed them. The message queue's resubscription after a
-gap does the same for every user (realtime.catch_up).
+users connected before it as lost; once the process hears its channel, the sweeper rebuilds the
+entries, then tells those users to `resync`, since events routed meanwhile missed them. The
+message queue's resubscription after a gap does the same for every user (realtime.catch_up).
 """
 import logging
 import threading
@@ -61,8 +61,9 @@ def _noticed(relisted, fresh_user=None):
     global _listed
     if relisted and _listed:
         users = connections.table.user_ids() - {fresh_user}
-        log.warning("the registry had lost this process (Redis restarted, failed over or was cleared); "
-                    "rebuilding the entries of %d users", len(users))
+        if users:
+            log.warning("the registry lost this process's entries (Redis restarted, failed over or was "
+                        "cleared); rebuilding those of %d users", len(users))
         _lost.update(users)
     _listed = True
 
@@ -97,32 +98,29 @@ def release(user_id):
         pipe.execute()
 
 
-def rebuild(user_ids=None):
-    """Write the entries of `user_ids` (default: every user connected here) again, for those still
-    connected here; returns those users."""
+def rebuild():
+    """Beat, and write the entries of every user connected here again; returns the users a beat
+    had found lost (those still here), who may have missed events."""
+    global _listed
     with _writes:
         held = connections.table.user_ids()
-        users = sorted(held if user_ids is None else held & set(user_ids))
-        for start in range(0, len(users), REBUILD_BATCH):
-            pipe = get_redis().pipeline(transaction=False)
-            for user_id in users[start:start + REBUILD_BATCH]:
-                _list(pipe, user_id)
-            pipe.expire(_users_key(), KEY_TTL_SECONDS)
-            pipe.execute()
-    return set(users)
+        users = sorted(held)
+        pipe = get_redis().pipeline(transaction=False)
+        _beat(pipe, None)
+        for count, user_id in enumerate(users, 1):
+            _list(pipe, user_id)
+            if count % REBUILD_BATCH == 0:
+                pipe.execute()
+        pipe.execute()
+        lost = _lost & held
+        _lost.clear()
+        _listed = True
+    return lost
 
 
-def rebuild_lost():
-    """Rebuild the entries a beat found lost; returns the users concerned (they may have missed events)."""
-    if not _lost:
-        return set()
-    users = set(_lost)
-    _lost.clear()
-    try:
-        return rebuild(users)
-    except Exception:
-        _lost.update(users)  # the next round tries again
-        raise
+def lost_users():
+    """Users connected here whose entries a beat found lost, not rebuilt yet."""
+    return set(_lost)
 
 
 def refresh_key_ttls(user_ids):

@@ -46,7 +46,7 @@ def _run(app):
                 if now - last_beat >= beat_every:
                     registry.beat(now)
                     last_beat = now
-                catch_up.tell_users(registry.rebuild_lost())
+                catch_up.after_lost_entries()
                 typing.end_lapsed(now)
                 presence.end_idle(now)
                 presence.end_dead_processes(now)

@@ -1,23 +1,39 @@
-"""Real processes for the realtime tests: two realtime Gunicorn processes and one API process,
-against the session's PostgreSQL and Redis, and python-socketio clients connecting to them."""
+"""Real processes for the realtime tests: realtime Gunicorn processes (two; four for the modules of
+OVER_FOUR_PROCESSES, which run over both) and one API process, against the session's PostgreSQL and
+Redis, and python-socketio clients connecting to them."""
+import functools
+
 import pytest
 import socketio
 
 from tests.helpers import ApiClient, HttpSession
-from tests.servers import Server
+from tests.servers import Server, side_by_side
 from tests.sockets import SocketClient
+
+# These modules run a second time over four realtime processes: events reach the processes that
+# hold their recipients, and only those, however many processes run.
+OVER_FOUR_PROCESSES = {"test_messages", "test_presence", "test_typing", "test_connection", "test_catch_up",
+                       "test_routing"}
+
+
+def pytest_generate_tests(metafunc):
+    if "servers" in metafunc.fixturenames:
+        counts = [2, 4] if metafunc.module.__name__.rsplit(".", 1)[-1] in OVER_FOUR_PROCESSES else [2]
+        metafunc.parametrize("servers", counts, indirect=True, scope="session",
+                             ids=[f"{count}-realtime-processes" for count in counts])
 
 
 @pytest.fixture(scope="session")
-def servers(app, stack):
-    """{"api": Server, "rt1": Server, "rt2": Server}, shared by the realtime tests."""
-    started = {}
+def servers(request, app, stack):
+    """{"api": Server, "rt1": Server, "rt2": Server ...}: as many realtime processes as the test's
+    parameter says, shared by the tests that run over that many."""
+    roles = {"api": "api", **{f"rt{n}": "realtime" for n in range(1, request.param + 1)}}
+    started = []
     try:
-        for name, role in (("api", "api"), ("rt1", "realtime"), ("rt2", "realtime")):
-            started[name] = Server(role, stack["env"])
-        yield started
+        side_by_side(started, *(functools.partial(Server, role, stack["env"]) for role in roles.values()))
+        yield dict(zip(roles, started))
     finally:
-        for server in started.values():
+        for server in started:
             server.stop()
 
 
