@@ -2,8 +2,8 @@
 
 Events for users are routed (docs/websocket.md, "Scale-out"): every realtime process listens on a
 channel of its own, `<REDIS_KEY_PREFIX>socketio:<process id>`, and the connection registry in Redis
-(`route:<user id>`: the ids of the processes holding connections of the user, kept by
-app/realtime/registry.py) says where each recipient is. `emit_to_users` looks the recipients up and
+(`presence:route:<user id>`: the ids of the processes holding connections of the user, kept
+by app/realtime/registry.py) says where each recipient is. `emit_to_users` looks the recipients up and
 publishes the event once per process holding at least one of them, with the list of its recipients
 there, in one Lua script: one round trip and one PUBLISH per process concerned, however many
 processes run. Each process emits to its local sockets only; a process holding no recipient never
@@ -58,7 +58,7 @@ PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 def route_key(user_id):
     """The registry's entry for a user: the set of the ids of the processes holding their connections."""
-    return key("route", user_id)
+    return key("presence", "route", user_id)
 
 
 # KEYS: the route key of each recipient. ARGV: the channel of a process minus its id, the id of

@@ -1,6 +1,7 @@
 """Load benchmark for the realtime tier, with a bare Flask-SocketIO relay measured in the same run.
 
     .venv/bin/python -m bench.load --connections 1000 --rate 100 --duration 20
+    .venv/bin/python -m bench.load --processes 1 2 4 8 16 --rate 100 --duration 20   # the scale-out series
 
 It starts an embedded PostgreSQL and Redis in a temporary directory (or uses DATABASE_URL /
 REDIS_URL), applies the migrations, creates users in conversations of two, starts the realtime
@@ -8,8 +9,11 @@ Gunicorn processes (--processes, default 2) on free loopback ports, opens the co
 (python-socketio clients on gevent greenlets, in this process; the two members of a pair on
 different processes), sends messages at the set rate spread over the pairs,
 and reports: connections held, messages/s persisted (ok acks) and delivered (message_received),
-sender emit -> recipient receive latency p50/p95/p99, errors, and server RSS per connection. Then
-it does the same against bench/relay.py. Prints a JSON report and a Markdown table.
+sender emit -> recipient receive latency p50/p95/p99, errors, server RSS per connection, and the
+CPU the servers' workers and Redis (its own INFO CPU) used while sending: in total, per delivered
+message, and while idle (measured over --idle seconds before sending, all connections open).
+Then it does the same against bench/relay.py. With several --processes, each count is measured in
+turn (ours, then the relay). Prints a JSON report and a Markdown table.
 Everything is on loopback; every loop is bounded by the counts and timeouts given.
 """
 from gevent import monkey
@@ -34,6 +38,7 @@ from pathlib import Path  # noqa: E402
 
 import gevent  # noqa: E402
 import psutil  # noqa: E402
+import redis  # noqa: E402
 import requests  # noqa: E402
 import socketio  # noqa: E402
 from gevent.pool import Pool  # noqa: E402
@@ -83,6 +88,12 @@ def worker_rss(servers):
 def worker_cpu(servers):
     """Total CPU seconds used so far by the servers' workers."""
     return sum(sum(worker.cpu_times()[:2]) for worker in workers(servers))
+
+
+def redis_cpu(client):
+    """CPU seconds Redis itself has used so far (its INFO CPU: the main process, user + system)."""
+    info = client.info("cpu")
+    return info["used_cpu_user"] + info["used_cpu_sys"]
 
 
 def seed(env, pairs):
@@ -136,6 +147,7 @@ class Run:
 
     def __init__(self, urls, clients, relay):
         self.urls, self.clients, self.relay = urls, clients, relay
+        self.tag = secrets.token_hex(4)  # client_message_ids are new in every run (a repeat is a retry)
         self.sockets = [None] * len(clients)
         self.send_times = {}
         self.latencies = []
@@ -188,7 +200,7 @@ class Run:
                 continue
             token, conversation_id, _ = self.clients[index]
             content = f"m{i}"
-            payload = {"content": content, "client_message_id": f"b{i}"}
+            payload = {"content": content, "client_message_id": f"{self.tag}-{i}"}
             payload.update({"room": pair} if self.relay else {"conversation_id": conversation_id})
             self.send_times[content] = time.perf_counter()
             try:
@@ -219,9 +231,10 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def measure(name, module, env, clients, args, relay, app=None):
-    ports = [free_port() for _ in range(args.processes)]
+def measure(name, module, env, clients, args, processes, relay, app=None):
+    ports = [free_port() for _ in range(processes)]
     servers = []
+    redis_client = redis.Redis.from_url(env["REDIS_URL"])
     try:
         for port in ports:
             servers.append(start_server(module, env, port))
@@ -232,17 +245,22 @@ def measure(name, module, env, clients, args, relay, app=None):
         connect_seconds = time.perf_counter() - connect_started
         gevent.sleep(2)  # let connect-time work (presence fan-out) settle
         rss_connected = worker_rss(servers)
-        cpu_before = worker_cpu(servers)
+        load_before = os.getloadavg()[0]
+        idle_cpu, idle_redis = worker_cpu(servers), redis_cpu(redis_client)
+        gevent.sleep(args.idle)
+        cpu_before, redis_before = worker_cpu(servers), redis_cpu(redis_client)
+        idle_cpu, idle_redis = (cpu_before - idle_cpu) / args.idle, (redis_before - idle_redis) / args.idle
         persisted_before = persisted_count(app) if app else 0
         elapsed, total = run.send(args.rate, args.duration)
         run.drain(total, timeout=args.drain)
         send_window = max(elapsed, 1e-9)
-        cpu_after = worker_cpu(servers)
+        cpu, redis_used = worker_cpu(servers) - cpu_before, redis_cpu(redis_client) - redis_before
         persisted = (persisted_count(app) - persisted_before) if app else None
         lost = len(run.send_times)
+        delivered = max(run.delivered, 1)
         result = {
-            "server": name, "processes": args.processes, "connections_requested": len(clients), "connections_held": held,
-            "connect_seconds": round(connect_seconds, 1),
+            "server": name, "processes": processes, "connections_requested": len(clients), "connections_held": held,
+            "connect_seconds": round(connect_seconds, 1), "load_average_before": round(load_before, 2),
             "rate_target": args.rate, "duration_s": round(elapsed, 1), "sent": total,
             "acked_ok": run.acked_ok, "persisted": persisted,
             "persisted_per_s": round(persisted / send_window, 1) if persisted is not None else None,
@@ -251,13 +269,19 @@ def measure(name, module, env, clients, args, relay, app=None):
             "latency_ms": {p: (round(percentile(run.latencies, p) * 1000, 1) if run.latencies else None)
                            for p in (50, 95, 99)},
             "latency_max_ms": round(max(run.latencies) * 1000, 1) if run.latencies else None,
-            "server_cpu_s": round(cpu_after - cpu_before, 1),
+            "server_cpu_s": round(cpu, 2),
+            "server_cpu_ms_per_message": round(cpu / delivered * 1000, 2),
+            "server_idle_cpu_ms_per_s": round(idle_cpu * 1000, 1),
+            "redis_cpu_s": round(redis_used, 3),
+            "redis_cpu_ms_per_message": round(redis_used / delivered * 1000, 3),
+            "redis_idle_cpu_ms_per_s": round(idle_redis * 1000, 2),
             "server_rss_mib": round(rss_connected / 2**20, 1),
             "rss_per_connection_kib": round((rss_connected - rss_before) / max(held, 1) / 1024, 1),
         }
         run.close()
         return result
     finally:
+        redis_client.close()
         for server in servers:
             stop_server(server)
 
@@ -268,7 +292,9 @@ def main():
     parser.add_argument("--rate", type=float, default=100, help="messages per second, all senders together")
     parser.add_argument("--duration", type=float, default=20, help="seconds of sending")
     parser.add_argument("--drain", type=float, default=10, help="seconds to wait for late deliveries")
-    parser.add_argument("--processes", type=int, default=2, help="server processes (as docker-compose runs two)")
+    parser.add_argument("--processes", type=int, nargs="+", default=[2],
+                        help="server processes (as docker-compose runs two); several counts are measured in turn")
+    parser.add_argument("--idle", type=float, default=5, help="seconds of idle CPU measured before sending")
     parser.add_argument("--only", choices=["app", "relay"], help="measure one server only")
     parser.add_argument("--json", help="also write the report to this file")
     args = parser.parse_args()
@@ -285,10 +311,13 @@ def main():
     results = []
     try:
         app, clients = seed(env, pairs)
-        if args.only in (None, "app"):
-            results.append(measure("app (auth, PostgreSQL, presence)", "wsgi:app", env, clients, args, False, app))
-        if args.only in (None, "relay"):
-            results.append(measure("bare Flask-SocketIO relay", "bench.relay:app", env, clients, args, True))
+        for processes in args.processes:
+            if args.only in (None, "app"):
+                results.append(measure("app (auth, PostgreSQL, presence)", "wsgi:app", env, clients, args, processes,
+                                       False, app))
+            if args.only in (None, "relay"):
+                results.append(measure("bare Flask-SocketIO relay", "bench.relay:app", env, clients, args, processes,
+                                       True))
     finally:
         stop_all(services)
         shutil.rmtree(var_dir, ignore_errors=True)
@@ -302,14 +331,16 @@ def main():
 
 
 def markdown(results):
-    rows = ["| server | procs | conns held | sent | persisted/s | delivered/s | p50 ms | p95 ms | p99 ms | max ms | errors"
-            " | undelivered | server CPU s | RSS MiB | KiB/conn |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| server | procs | load avg before | conns held | sent | delivered/s | p50 ms | p95 ms | p99 ms | errors"
+            " | undelivered | server CPU s | server CPU ms/msg | idle server CPU ms/s | Redis CPU s | Redis CPU ms/msg"
+            " | KiB/conn |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         lat = r["latency_ms"]
-        rows.append(f"| {r['server']} | {r['processes']} | {r['connections_held']} | {r['sent']} | {r['persisted_per_s']} | "
-                    f"{r['delivered_per_s']} | {lat[50]} | {lat[95]} | {lat[99]} | {r['latency_max_ms']} | "
-                    f"{r['errors']} | {r['undelivered']} | {r['server_cpu_s']} | {r['server_rss_mib']} | "
+        rows.append(f"| {r['server']} | {r['processes']} | {r['load_average_before']} | {r['connections_held']} | "
+                    f"{r['sent']} | {r['delivered_per_s']} | {lat[50]} | {lat[95]} | {lat[99]} | {r['errors']} | "
+                    f"{r['undelivered']} | {r['server_cpu_s']} | {r['server_cpu_ms_per_message']} | "
+                    f"{r['server_idle_cpu_ms_per_s']} | {r['redis_cpu_s']} | {r['redis_cpu_ms_per_message']} | "
                     f"{r['rss_per_connection_kib']} |")
     return "\n".join(rows)
 

@@ -4,7 +4,7 @@ follows to deliver each event only to the processes holding its recipients (app/
 - `presence:procs` (sorted set, process id -> last beat): the processes alive, beaten a few times
   per PRESENCE_TTL_SECONDS (and at every connect);
 - `presence:proc:<process id>` (set): the users a process holds;
-- `route:<user id>` (set): the ids of the processes holding connections of the user.
+- `presence:route:<user id>` (set): the ids of the processes holding connections of the user.
 
 A process writes only its own entries: a user's first connection here lists them, the last one's
 disconnect unlists them. Those writes run one at a time, under a lock, each deciding from this
