@@ -150,9 +150,12 @@ class MessageQueue(RedisManager):
         """Emit a routed event (see `emit_to_users`) to this process's connections of `user_ids`;
         or, when it is `ending` connections, to those of them held here, which are then disconnected.
         `before_delivery` runs first; the delivery latency is observed after."""
-        event, data = envelope["event"], envelope["data"]
-        if "ending" in envelope:
-            sids = [sid for sid in envelope["ending"] if self.is_connected(sid, NAMESPACE)]
+        self._emit_locally(envelope["event"], envelope["data"], user_ids, envelope.get("ending"))
+        metrics.DELIVERY_LATENCY.labels(envelope["event"]).observe(max(time.time() - envelope["handed_over_at"], 0))
+
+    def _emit_locally(self, event, data, user_ids, ending):
+        if ending:
+            sids = [sid for sid in ending if self.is_connected(sid, NAMESPACE)]
             self.before_delivery(event, data, lambda: sids)
             for sid in sids:
                 self.emit(event, data, namespace=NAMESPACE, room=sid, ignore_queue=True)
@@ -162,7 +165,6 @@ class MessageQueue(RedisManager):
             self.before_delivery(event, data, lambda: [
                 sid for room in rooms for sid, _ in self.get_participants(NAMESPACE, room)])
             self.emit(event, data, namespace=NAMESPACE, room=rooms, ignore_queue=True)
-        metrics.DELIVERY_LATENCY.labels(event).observe(max(time.time() - envelope["handed_over_at"], 0))
 
     def _deliver(self, message):
         """A message on this process's channel: "<recipient ids>\\n<event>" (the Lua script above)."""

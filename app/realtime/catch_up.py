@@ -41,6 +41,6 @@ def tell_users(user_ids):
     if not user_ids:
         return
     for start in range(0, len(user_ids), BATCH):
-        for user_id, last_seqs in conversations.last_seqs(user_ids[start:start + BATCH]).items():
-            events.resync(user_id, last_seqs)
+        for user_id, positions in conversations.last_seqs(user_ids[start:start + BATCH]).items():
+            events.resync(user_id, positions)
     log.info("resync sent to %d users", len(user_ids))

@@ -13,7 +13,7 @@ from tests.sockets import SocketClient
 # These modules run a second time over four realtime processes: events reach the processes that
 # hold their recipients, and only those, however many processes run.
 OVER_FOUR_PROCESSES = {"test_messages", "test_presence", "test_typing", "test_connection", "test_catch_up",
-                       "test_routing"}
+                       "test_routing", "test_conversation_changes"}
 
 
 def pytest_generate_tests(metafunc):

@@ -106,6 +106,27 @@ def test_a_message_is_published_once_to_each_process_holding_a_recipient_and_to_
     assert alice_socket.wait_for("message_sent", lambda d: d["message"]["id"] == second["message"]["id"])
 
 
+def test_a_removed_participant_hears_of_the_removal_on_their_process_and_of_nothing_after(app, api, connect, servers,
+                                                                                        channels):
+    alice, bob, carol = api.user(), api.user(), api.user()
+    group = api.conversation(alice, bob, carol, title="team")
+    last = f"rt{len(servers) - 1}"  # rt2, or rt4 with four processes: carol alone there
+    alice_socket, bob_socket, carol_socket = connect(alice, "rt1"), connect(bob, "rt1"), connect(carol, last)
+    carol_process = process_of(app, carol, carol_socket)
+
+    api.ok(alice, "delete", f"/conversations/{group}/participants/{carol.id}")
+    carol_socket.wait_for("participant_removed")
+    after = alice_socket.call("send_message", {"conversation_id": group, "content": "carol has gone"})["data"]
+    bob_socket.wait_for("message_received", lambda d: d["message"]["id"] == after["message"]["id"])
+    published = channels.settled()
+
+    to_carol = [(name, data.get("event_seq")) for process, recipients, name, data in published
+                if process == carol_process and data.get("conversation_id", data.get("message", {}).get(
+                    "conversation_id")) == group]
+    # Carol's process hears of the removal, then nothing more of the group.
+    assert to_carol == [("participant_removed", 1)]
+
+
 def worker_of(server):
     """The Gunicorn worker (the process serving Socket.IO) of a realtime server."""
     return psutil.Process(server.process.pid).children()[0]
@@ -199,5 +220,5 @@ def test_after_redis_lost_the_registry_users_are_told_to_resync_and_hear_message
     resync = socket.wait_for("resync")
     after = api.send(alice, conversation_id, "after")
 
-    assert resync == {"conversations": [{"conversation_id": conversation_id, "last_seq": 1}]}
+    assert resync == {"conversations": [{"conversation_id": conversation_id, "last_seq": 1, "last_event_seq": 1}]}
     assert socket.wait_for("message_received", lambda d: d["message"]["id"] == after["id"])
