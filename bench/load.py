@@ -13,7 +13,11 @@ sender emit -> recipient receive latency p50/p95/p99, errors, server RSS per con
 CPU the servers' workers and Redis (its own INFO CPU) used while sending: in total, per delivered
 message, and while idle (measured over --idle seconds before sending, all connections open).
 Then it does the same against bench/relay.py. With several --processes, each count is measured in
-turn (ours, then the relay). Prints a JSON report and a Markdown table.
+turn (ours, then the relay); --connect-to K puts every client on the first K of them, the
+others running with no one (what idle processes cost per message). Prints a JSON report and a
+Markdown table.
+With --profile DIR, py-spy samples the first server's worker while sending (not a requirement of
+the service: `.venv/bin/pip install py-spy==0.4.3` first).
 Everything is on loopback; every loop is bounded by the counts and timeouts given.
 """
 from gevent import monkey
@@ -50,20 +54,27 @@ from devstack.net import free_port  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_server(module, env, port):
-    env = {**env, "ROLE": "realtime", "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", module],
-                               cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling", timeout=2)
-            break
-        except requests.RequestException:
-            time.sleep(0.2)
-    else:
-        raise RuntimeError(f"{module} did not start")
-    return process
+def start_servers(module, env, ports):
+    """Start one Gunicorn server per port, side by side, and wait until each answers; returns the
+    processes. If one does not come up, all are stopped and RuntimeError is raised."""
+    processes = []
+    for port in ports:
+        server_env = {**env, "ROLE": "realtime", "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING"}
+        processes.append(subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", module],
+                                          cwd=ROOT, env=server_env, start_new_session=True))
+    deadline = time.monotonic() + 120
+    for port in ports:
+        while True:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling", timeout=2)
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    for process in processes:
+                        stop_server(process)
+                    raise RuntimeError(f"{module} did not start on port {port}")
+                time.sleep(0.2)
+    return processes
 
 
 def stop_server(process):
@@ -224,6 +235,18 @@ class Run:
         Pool(concurrency).map(lambda s: s and s.disconnect(), self.sockets)
 
 
+def profile_first_worker(servers, args, name, processes):
+    """With --profile DIR: py-spy samples the first server's worker while the messages are sent
+    (on-CPU stacks, collapsed, in DIR/<server>-<processes>.txt); None otherwise."""
+    if not args.profile:
+        return None
+    Path(args.profile).mkdir(parents=True, exist_ok=True)
+    output = Path(args.profile) / f"{name.split()[0]}-{processes}.txt"
+    return subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking", "--format", "raw",
+                             "--duration", str(int(args.duration)), "--pid", str(workers(servers[:1])[0].pid),
+                             "--output", str(output)], stdout=subprocess.DEVNULL)
+
+
 def percentile(values, p):
     if not values:
         return None
@@ -236,10 +259,10 @@ def measure(name, module, env, clients, args, processes, relay, app=None):
     servers = []
     redis_client = redis.Redis.from_url(env["REDIS_URL"])
     try:
-        for port in ports:
-            servers.append(start_server(module, env, port))
+        servers = start_servers(module, env, ports)
         rss_before = worker_rss(servers)
-        run = Run([f"http://127.0.0.1:{port}" for port in ports], clients, relay)
+        # --connect-to K: every client on the first K processes, the others running with no one.
+        run = Run([f"http://127.0.0.1:{port}" for port in ports][:args.connect_to or processes], clients, relay)
         connect_started = time.perf_counter()
         held = run.connect_all()
         connect_seconds = time.perf_counter() - connect_started
@@ -251,7 +274,10 @@ def measure(name, module, env, clients, args, processes, relay, app=None):
         cpu_before, redis_before = worker_cpu(servers), redis_cpu(redis_client)
         idle_cpu, idle_redis = (cpu_before - idle_cpu) / args.idle, (redis_before - idle_redis) / args.idle
         persisted_before = persisted_count(app) if app else 0
+        profiler = profile_first_worker(servers, args, name, processes)
         elapsed, total = run.send(args.rate, args.duration)
+        if profiler:
+            profiler.wait()
         run.drain(total, timeout=args.drain)
         send_window = max(elapsed, 1e-9)
         cpu, redis_used = worker_cpu(servers) - cpu_before, redis_cpu(redis_client) - redis_before
@@ -259,7 +285,8 @@ def measure(name, module, env, clients, args, processes, relay, app=None):
         lost = len(run.send_times)
         delivered = max(run.delivered, 1)
         result = {
-            "server": name, "processes": processes, "connections_requested": len(clients), "connections_held": held,
+            "server": name, "processes": processes, "holding_clients": min(args.connect_to or processes, processes),
+            "connections_requested": len(clients), "connections_held": held,
             "connect_seconds": round(connect_seconds, 1), "load_average_before": round(load_before, 2),
             "rate_target": args.rate, "duration_s": round(elapsed, 1), "sent": total,
             "acked_ok": run.acked_ok, "persisted": persisted,
@@ -271,9 +298,12 @@ def measure(name, module, env, clients, args, processes, relay, app=None):
             "latency_max_ms": round(max(run.latencies) * 1000, 1) if run.latencies else None,
             "server_cpu_s": round(cpu, 2),
             "server_cpu_ms_per_message": round(cpu / delivered * 1000, 2),
+            # What the messages cost beyond what the processes spend idle (beats, timers) meanwhile.
+            "server_cpu_ms_per_message_net_of_idle": round((cpu - idle_cpu * elapsed) / delivered * 1000, 2),
             "server_idle_cpu_ms_per_s": round(idle_cpu * 1000, 1),
             "redis_cpu_s": round(redis_used, 3),
             "redis_cpu_ms_per_message": round(redis_used / delivered * 1000, 3),
+            "redis_cpu_ms_per_message_net_of_idle": round((redis_used - idle_redis * elapsed) / delivered * 1000, 3),
             "redis_idle_cpu_ms_per_s": round(idle_redis * 1000, 2),
             "server_rss_mib": round(rss_connected / 2**20, 1),
             "rss_per_connection_kib": round((rss_connected - rss_before) / max(held, 1) / 1024, 1),
@@ -296,7 +326,10 @@ def main():
                         help="server processes (as docker-compose runs two); several counts are measured in turn")
     parser.add_argument("--idle", type=float, default=5, help="seconds of idle CPU measured before sending")
     parser.add_argument("--only", choices=["app", "relay"], help="measure one server only")
+    parser.add_argument("--connect-to", type=int, metavar="K",
+                        help="connect the clients to the first K processes only (the others hold no one)")
     parser.add_argument("--json", help="also write the report to this file")
+    parser.add_argument("--profile", help="profile the first server's worker with py-spy into this directory")
     args = parser.parse_args()
     pairs = args.connections // 2
     # A SIGTERM (e.g. from `timeout`) unwinds through the finally blocks that stop the servers.
@@ -332,15 +365,17 @@ def main():
 
 def markdown(results):
     rows = ["| server | procs | load avg before | conns held | sent | delivered/s | p50 ms | p95 ms | p99 ms | errors"
-            " | undelivered | server CPU s | server CPU ms/msg | idle server CPU ms/s | Redis CPU s | Redis CPU ms/msg"
-            " | KiB/conn |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            " | undelivered | server CPU s | server CPU ms/msg | net of idle | idle server CPU ms/s | Redis CPU s"
+            " | Redis CPU ms/msg | net of idle | KiB/conn |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         lat = r["latency_ms"]
-        rows.append(f"| {r['server']} | {r['processes']} | {r['load_average_before']} | {r['connections_held']} | "
+        procs = r["processes"] if r["holding_clients"] == r["processes"] else f"{r['holding_clients']} of {r['processes']}"
+        rows.append(f"| {r['server']} | {procs} | {r['load_average_before']} | {r['connections_held']} | "
                     f"{r['sent']} | {r['delivered_per_s']} | {lat[50]} | {lat[95]} | {lat[99]} | {r['errors']} | "
                     f"{r['undelivered']} | {r['server_cpu_s']} | {r['server_cpu_ms_per_message']} | "
-                    f"{r['server_idle_cpu_ms_per_s']} | {r['redis_cpu_s']} | {r['redis_cpu_ms_per_message']} | "
+                    f"{r['server_cpu_ms_per_message_net_of_idle']} | {r['server_idle_cpu_ms_per_s']} | "
+                    f"{r['redis_cpu_s']} | {r['redis_cpu_ms_per_message']} | {r['redis_cpu_ms_per_message_net_of_idle']} | "
                     f"{r['rss_per_connection_kib']} |")
     return "\n".join(rows)
 
