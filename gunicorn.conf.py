@@ -105,7 +105,11 @@ def _leave_on_sigterm(worker):
     worker end within seconds instead of waiting graceful_timeout for clients that never hang up."""
     import gevent  # the worker has patched everything by now
 
+    from app.extensions import socketio
     from app.realtime import shutdown
+
+    if socketio.server is None:  # another app under this file (bench/relay.py): Gunicorn's own SIGTERM
+        return
 
     def handle_term(signum, frame):
         global _leaving
