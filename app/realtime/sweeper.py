@@ -4,12 +4,15 @@ Started at the process's first Socket.IO connection, stopped when the process le
 Every round it ends connections whose token expired, rebuilds registry entries a beat found lost
 (and tells their users to resync), announces lapsed typing indicators, re-checks idle users and
 dead processes' users, and beats a few times per PRESENCE_TTL_SECONDS. Each round
-is bounded (batches), and a failing round is logged and retried at the next tick, so Redis or
-PostgreSQL being briefly down never kills it.
+is bounded (batches), and a failing round is retried at the next tick, so Redis or PostgreSQL
+being briefly down never kills it. An unreachable dependency is reported to app/outages.py (one
+line when lost, one when back), not logged again every tick; anything else is logged in full.
 """
 import logging
 import time
 
+from app import outages
+from app.errors import dependency_of
 from app.extensions import db, socketio
 from app.realtime import catch_up, connections, presence, registry, shutdown, typing
 
@@ -54,7 +57,11 @@ def _run(app):
                     presence.refresh_key_ttls(connections.table.user_ids())
                     registry.refresh_key_ttls(connections.table.user_ids())
                     last_key_refresh = now
-            except Exception:
-                log.exception("realtime sweeper round failed; retrying next tick")
+            except Exception as exc:
+                dependency = dependency_of(exc)
+                if dependency:
+                    outages.lost(dependency, exc)
+                else:
+                    log.exception("realtime sweeper round failed; retrying next tick")
             finally:
                 db.session.remove()

@@ -1,6 +1,7 @@
 """GET /metrics of the real processes after real traffic: an api process with two Gunicorn workers,
 the two realtime processes and the job consumer, each scraped as Prometheus would, with METRICS_TOKEN."""
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -172,10 +173,14 @@ def test_every_metric_the_alerts_and_dashboard_use_is_exported(observed, app, se
     assert used and used - exported == set()
 
 
-def test_a_redis_outage_shows_in_the_logs_and_metrics_until_redis_is_back(observed, servers, stack, connect):
+def test_a_redis_outage_shows_in_the_logs_and_metrics_until_redis_is_back(observed, servers, stack, connect,
+                                                                          extra_realtime, tmp_path):
     redis_server = embedded_service(stack, "redis")
     api_url = observed["api"].url
     connect(ApiClient(HttpSession(api_url)).user(), "rt1")  # rt1 listens on the queue from its first connection
+    realtime_log = tmp_path / "realtime.log"
+    logged_realtime = extra_realtime(output=realtime_log, LOG_LEVEL="INFO")
+    connect(ApiClient(HttpSession(api_url)).user(), logged_realtime)  # its sweeper runs from its first connection
 
     def api_redis_up():
         return value(scrape(api_url), "messaging_dependency_up", dependency="redis")
@@ -187,6 +192,9 @@ def test_a_redis_outage_shows_in_the_logs_and_metrics_until_redis_is_back(observ
         wait_until(lambda: value(scrape(servers["rt1"].url), "messaging_socketio_queue_subscribed") == 0,
                    "rt1 to lose the message queue")
         consumer_during = scrape(observed["consumer"])
+        wait_until(lambda: any(r["message"] == "redis connection lost" for r in log_records(realtime_log.read_text())),
+                   "the realtime process to notice Redis is gone")
+        time.sleep(1)  # Redis stays away for a few more of its sweeper's rounds (a tick is 0.25 s here)
     finally:
         redis_server.start()
     wait_until(lambda: api_redis_up() == 1, "the api process to see Redis again")
@@ -198,4 +206,11 @@ def test_a_redis_outage_shows_in_the_logs_and_metrics_until_redis_is_back(observ
     records = [r for r in log_records(observed["api_log"].read_text()) if r.get("dependency") == "redis"]
     assert [r["message"] for r in records][:2] == ["redis connection lost", "redis connection recovered"]
     assert records[1]["down_s"] > 0 and records[1]["pid"] == records[0]["pid"]
+    # A realtime process says so once too: its sweeper's failing rounds are not logged every tick.
+    wait_until(lambda: any(r.get("dependency") == "redis" and r["message"] == "redis connection recovered"
+                           for r in log_records(realtime_log.read_text())), "the realtime process to see Redis again")
+    realtime_records = log_records(realtime_log.read_text())
+    assert [r["message"] for r in realtime_records if r.get("dependency") == "redis"][:2] == \
+        ["redis connection lost", "redis connection recovered"]
+    assert [r for r in realtime_records if r["level"] == "ERROR" and r["logger"] == "app.realtime.sweeper"] == []
     assert value(scrape(observed["consumer"]), "messaging_redis_up") == 1
