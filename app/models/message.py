@@ -43,7 +43,9 @@ class Message(db.Model):
         db.UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_id_seq"),
         db.UniqueConstraint("sender_id", "client_message_id", name="uq_messages_sender_id_client_message_id"),
         db.CheckConstraint(f"kind IN {KINDS}", name="kind"),
-        db.Index("ix_messages_sender_id", "sender_id"),
+        # Search walks these newest first (services.search); the first also serves the foreign key.
+        db.Index("ix_messages_sender_id", "sender_id", "created_at", "id"),
+        db.Index("ix_messages_created_at", "created_at", "id"),
         db.Index("ix_messages_read_at", "read_at"),
         db.Index("ix_messages_search_text", "search_text", postgresql_using="gin"),
         db.Index("ix_messages_reply_to_id", "reply_to_id", postgresql_where=reply_to_id.isnot(None)),

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import REAL, and_, cast, exists, func, or_, select
+from sqlalchemy import REAL, exists, func, literal, select, tuple_
 
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -76,38 +76,39 @@ class SearchHit:
     snippet: str
 
 
+# Ranking every match costs a read of each matching message (its tsvector): a common word in the
+# conversations of someone in hundreds of them matches thousands. Up to this many matches are
+# ranked; beyond it hits come newest first, which an index walks from the newest message down
+# (bench/RESULTS.md, target 5).
+RANK_LIMIT = 1000
+
+
 def search_messages(user_id, q, *, conversation_id=None, cursor=None, limit=20):
-    """Ranked hits among the user's conversations (or one of them), and the next page's cursor.
+    """Hits among the user's conversations (or one of them), and the next page's cursor.
 
-    Ranking (ts_rank_cd) covers every match; ts_headline runs only on the returned page.
-    Raises NotFound if conversation_id is given and the user is not in it.
+    With words, when at most RANK_LIMIT messages match, hits are ranked (ts_rank_cd, best first);
+    when more match, and with only filters, they come newest first. ts_headline runs only on the
+    returned page. Raises NotFound if conversation_id is given and the user is not in it, and
+    ValidationFailed (q, cursor) for a bad query or a cursor this API did not return.
     """
-    if conversation_id is not None:
-        conversation_for(user_id, conversation_id)
+    scope = _scope(user_id, conversation_id)
     parsed = parse_query(q)
-    tsquery = func.websearch_to_tsquery(TS_CONFIG, parsed.text)
-    rank = (func.ts_rank_cd(Message.search_text, tsquery) if parsed.text else func.cast(0, db.Float)).label("rank")
-    hits = (select(Message.id, rank)
-            .join(Participant, and_(Participant.conversation_id == Message.conversation_id,
-                                    Participant.user_id == user_id))
-            .where(*searchable(), *_filters(parsed, tsquery, conversation_id)))
-    if cursor:
-        last_rank, last_id = _cursor_position(cursor)
-        # ts_rank_cd is a float4: compared with the cursor's value as a float8, a rank like 0.1
-        # is not equal to itself, and the ties on the page boundary would be skipped.
-        last_rank = cast(last_rank, REAL)
-        hits = hits.where(or_(rank < last_rank, and_(rank == last_rank, Message.id < last_id)))
-    hits = hits.order_by(rank.desc(), Message.id.desc()).limit(limit + 1).cte("hits")
-
-    snippet = (func.ts_headline(TS_CONFIG, Message.content, tsquery, HEADLINE_OPTIONS) if parsed.text
-               else func.left(Message.content, 200))
-    rows = db.session.execute(
-        select(Message, hits.c.rank, snippet.label("snippet"))
-        .join(hits, hits.c.id == Message.id)
-        .order_by(hits.c.rank.desc(), Message.id.desc())).all()
-    page, more = rows[:limit], len(rows) > limit
-    next_cursor = encode_cursor(page[-1].rank, page[-1].Message.id) if more else None
-    return [SearchHit(row.Message, row.rank, safe_snippet(row.snippet)) for row in page], next_cursor
+    position = _cursor_position(cursor, words=bool(parsed.text)) if cursor else None
+    sender_id = None
+    if parsed.sender:
+        sender_id = db.session.scalar(select(User.id).where(func.lower(User.username) == parsed.sender.lower()))
+        if sender_id is None:
+            return [], None  # nobody has that name: nothing was sent by them
+    tsquery = func.websearch_to_tsquery(TS_CONFIG, parsed.text) if parsed.text else None
+    # The conversation ids and the sender go in as values, not as a join or a subquery: the
+    # planner then sees how many messages they cover and picks its indexes accordingly.
+    conditions = [Message.conversation_id.in_(scope), *searchable(),
+                  *_filters(parsed, tsquery, sender_id)]
+    page = None
+    if tsquery is not None and (position is None or position.ranked):
+        page = _ranked(conditions, tsquery, position, limit)
+    ids, next_cursor = page or _newest(conditions, position, limit)
+    return _load(ids, tsquery), next_cursor
 
 
 def searchable():
@@ -115,15 +116,71 @@ def searchable():
     return Message.kind == "user", Message.deleted_at.is_(None)
 
 
-def _filters(parsed, tsquery, conversation_id):
-    conditions = []
-    if parsed.text:
-        conditions.append(Message.search_text.op("@@")(tsquery))
+def _scope(user_id, conversation_id):
+    """The ids of the conversations to search. Raises NotFound for a conversation not the user's."""
     if conversation_id is not None:
-        conditions.append(Message.conversation_id == conversation_id)
-    if parsed.sender:
-        conditions.append(Message.sender_id == select(User.id).where(
-            func.lower(User.username) == parsed.sender.lower()).scalar_subquery())
+        conversation_for(user_id, conversation_id)
+        return [conversation_id]
+    return list(db.session.scalars(select(Participant.conversation_id).where(Participant.user_id == user_id)))
+
+
+def _ranked(conditions, tsquery, position, limit):
+    """(ids of the page, next cursor) best first, or None when more than RANK_LIMIT messages match.
+
+    A later page continues the order its first page began, even if a few more messages match by
+    now; a cursor into far more matches than were ranked (forged, or the matches grew past twice
+    the limit) raises ValidationFailed (cursor) rather than ranking them all.
+    """
+    cap = RANK_LIMIT if position is None else 2 * RANK_LIMIT
+    matches = db.session.execute(
+        select(Message.id, func.ts_rank_cd(Message.search_text, tsquery).label("rank"))
+        .where(*conditions).limit(cap + 1)).all()
+    if len(matches) > cap:
+        if position is None:
+            return None
+        raise ValidationFailed("cursor", "the matches changed too much since this cursor was made: search again")
+    order = sorted(matches, key=lambda match: (-match.rank, -match.id))
+    if position is not None:
+        # Both ranks are the float4 PostgreSQL computed, read as Python floats: compared exactly.
+        order = [m for m in order if (m.rank, m.id) < (position.rank, position.id)]
+    page = order[:limit]
+    return [m.id for m in page], encode_cursor(page[-1].rank, page[-1].id) if len(order) > limit else None
+
+
+def _newest(conditions, position, limit):
+    """(ids of the page, next cursor) newest first."""
+    query = select(Message.id, Message.created_at).where(*conditions)
+    if position is not None:
+        query = query.where(tuple_(Message.created_at, Message.id) < tuple_(position.created_at, position.id))
+    rows = db.session.execute(query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1)).all()
+    page = rows[:limit]
+    if len(rows) <= limit:
+        return [row.id for row in page], None
+    return [row.id for row in page], encode_cursor(NEWEST, page[-1].created_at.isoformat(), page[-1].id)
+
+
+def _load(ids, tsquery):
+    """The hits for these message ids, in their order, with ranks and snippets."""
+    if not ids:
+        return []
+    if tsquery is not None:
+        rank = func.ts_rank_cd(Message.search_text, tsquery)
+        snippet = func.ts_headline(TS_CONFIG, Message.content, tsquery, HEADLINE_OPTIONS)
+    else:
+        rank, snippet = literal(0.0, REAL), func.left(Message.content, 200)
+    rows = db.session.execute(select(Message, rank.label("rank"), snippet.label("snippet"))
+                              .where(Message.id.in_(ids))).all()
+    found = {row.Message.id: row for row in rows}
+    # A message deleted along with its conversation since the ids were read is left out.
+    return [SearchHit(found[i].Message, found[i].rank, safe_snippet(found[i].snippet)) for i in ids if i in found]
+
+
+def _filters(parsed, tsquery, sender_id):
+    conditions = []
+    if tsquery is not None:
+        conditions.append(Message.search_text.op("@@")(tsquery))
+    if sender_id is not None:
+        conditions.append(Message.sender_id == sender_id)
     if parsed.before:
         conditions.append(Message.created_at < parsed.before)
     if parsed.after:
@@ -133,12 +190,42 @@ def _filters(parsed, tsquery, conversation_id):
     return conditions
 
 
-def _cursor_position(cursor):
+NEWEST = "newest"  # the first value of a cursor into hits that come newest first
+
+
+@dataclass
+class _Position:
+    """Where the previous page ended: a rank and id, or (newest first) a time and id."""
+
+    id: int
+    rank: float | None = None
+    created_at: datetime | None = None
+
+    @property
+    def ranked(self):
+        return self.rank is not None
+
+
+def _cursor_position(cursor, words):
+    """Where the page of `cursor` ends. A ranked position needs words (a query of filters alone is
+    never ranked). Raises ValidationFailed (cursor) for anything else."""
     values = decode_cursor(cursor)
     try:
-        return float(values[0]), int(values[1])
+        if values[0] == NEWEST:
+            _, created_at, message_id = values
+            return _Position(id=int(message_id), created_at=_aware(datetime.fromisoformat(created_at)))
+        if words:
+            rank, message_id = values
+            return _Position(id=int(message_id), rank=float(rank))
     except (IndexError, TypeError, ValueError):
-        raise ValidationFailed("cursor", "not a cursor returned by this API")
+        pass
+    raise ValidationFailed("cursor", "not a cursor returned by this API")
+
+
+def _aware(moment):
+    if moment.tzinfo is None:
+        raise ValueError("a cursor's time has its offset")
+    return moment
 
 
 def safe_snippet(snippet):

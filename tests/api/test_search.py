@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Message, MessageImage
+from app.services import search as search_service
 from app.services.pagination import encode_cursor
 
 
@@ -22,6 +23,17 @@ def hits(client, user, q, conversation_id=None, **params):
 
 def contents(body):
     return [hit["message"]["content"] for hit in body["items"]]
+
+
+def every_hit(client, user, q, conversation_id=None, limit=2):
+    """Every hit, page after page following next_cursor."""
+    found, cursor = [], None
+    while True:
+        body = hits(client, user, q, conversation_id, limit=limit, **({"cursor": cursor} if cursor else {}))
+        found += body["items"]
+        cursor = body["next_cursor"]
+        if not cursor:
+            return found
 
 
 def set_created_at(app, message_id, when):
@@ -224,7 +236,11 @@ def test_the_earliest_and_latest_days_are_valid_filters(client, pair):
 @pytest.mark.parametrize("params, field", [({"q": ""}, "q"), ({"q": "x" * 501}, "q"), ({"q": "a", "limit": 0}, "limit"),
                                            ({"q": "a", "cursor": "%%%"}, "cursor"),
                                            ({"q": "a", "cursor": encode_cursor(0.5, "a")}, "cursor"),
-                                           ({"q": "a", "cursor": encode_cursor(0.5)}, "cursor")])
+                                           ({"q": "a", "cursor": encode_cursor(0.5)}, "cursor"),
+                                           ({"q": "a", "cursor": encode_cursor("newest", "yesterday", 1)}, "cursor"),
+                                           ({"q": "a", "cursor": encode_cursor("newest", "2026-01-01T00:00", 1)},
+                                            "cursor"),
+                                           ({"q": "from:alice", "cursor": encode_cursor(0.5, 1)}, "cursor")])
 def test_bad_search_parameters_are_rejected(client, pair, params, field):
     alice, _, _ = pair
 
@@ -253,17 +269,61 @@ def test_next_cursor_pages_through_every_hit_once(client, pair):
         client.send(bob, conversation, f"invoice invoice invoice {n}")
     client.send(bob, conversation, "unrelated")
 
-    seen, cursor, ranks = [], None, []
-    while True:
-        body = hits(client, alice, "invoice", conversation, limit=3, **({"cursor": cursor} if cursor else {}))
-        seen += [hit["message"]["id"] for hit in body["items"]]
-        ranks += [hit["rank"] for hit in body["items"]]
-        cursor = body["next_cursor"]
-        if not cursor:
-            break
+    found = every_hit(client, alice, "invoice", conversation, limit=3)
 
+    seen, ranks = [hit["message"]["id"] for hit in found], [hit["rank"] for hit in found]
     assert len(seen) == len(set(seen)) == 7
     assert ranks == sorted(ranks, reverse=True)
+
+
+# --- more matches than are ranked -------------------------------------------------
+
+MATCHING = ["invoice invoice invoice", "invoice", "invoice invoice", "an invoice", "invoice paid"]
+
+
+@pytest.mark.parametrize("rank_limit, order", [(5, "best first"), (4, "newest first")])
+def test_hits_are_ranked_up_to_the_rank_limit_and_newest_first_beyond(client, pair, monkeypatch, rank_limit, order):
+    alice, _, conversation = pair
+    monkeypatch.setattr(search_service, "RANK_LIMIT", rank_limit)
+    sent = {text: client.send(alice, conversation, text)["id"] for text in MATCHING}
+
+    found = every_hit(client, alice, "invoice", conversation)
+
+    ids = [hit["message"]["id"] for hit in found]
+    if order == "best first":
+        assert ids[:2] == [sent["invoice invoice invoice"], sent["invoice invoice"]]
+        assert sorted(ids) == sorted(sent.values())
+    else:
+        assert ids == sorted(sent.values(), reverse=True)
+
+
+def test_filters_alone_page_newest_first(client, pair):
+    alice, bob, conversation = pair
+    sent = [client.send(bob, conversation, f"note {n}")["id"] for n in range(5)]
+    client.send(alice, conversation, "not from bob")
+
+    found = every_hit(client, alice, "from:bob")
+
+    assert [hit["message"]["id"] for hit in found] == sent[::-1]
+
+
+def test_a_cursor_into_far_more_matches_than_are_ranked_is_rejected(client, pair, monkeypatch):
+    alice, _, conversation = pair
+    monkeypatch.setattr(search_service, "RANK_LIMIT", 1)
+    for text in MATCHING[:3]:
+        client.send(alice, conversation, text)
+
+    response = search(client, alice, "invoice", conversation, cursor=encode_cursor(0.1, 10**6))
+
+    assert response.status_code == 422
+    assert "cursor" in response.get_json()["error"]["details"]["fields"]
+
+
+def test_from_someone_who_does_not_exist_finds_nothing(client, pair):
+    alice, _, conversation = pair
+    client.send(alice, conversation, "hello")
+
+    assert hits(client, alice, "from:nobody") == {"items": [], "next_cursor": None}
 
 
 # --- scope ----------------------------------------------------------------------

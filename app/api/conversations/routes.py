@@ -166,6 +166,9 @@ def history(query, conversation_id):
 @blp.arguments(SearchQuerySchema, location="query")
 @blp.response(200, SearchResultsSchema)
 def search_in_conversation(query, conversation_id):
-    """Full-text search within one conversation, best matches first, with highlighted snippets."""
+    """Full-text search within one conversation, with highlighted snippets.
+
+    Best matches first; newest first when more than 1,000 messages match (docs/api.md, Search).
+    """
     hits, next_cursor = search.search_messages(current_user_id(), conversation_id=conversation_id, **query)
     return {"items": hits, "next_cursor": next_cursor}

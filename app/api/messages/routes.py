@@ -18,7 +18,10 @@ blp = Blueprint("messages", __name__, url_prefix="/messages", description="Messa
 @blp.response(200, SearchResultsSchema)
 @blp.doc(**produces(message_id="/items/0/message/id", conversation_id="/items/0/message/conversation_id"))
 def search_all(query):
-    """Full-text search across all of the caller's conversations."""
+    """Full-text search across all of the caller's conversations, with highlighted snippets.
+
+    Best matches first; newest first when more than 1,000 messages match (docs/api.md, Search).
+    """
     hits, next_cursor = search.search_messages(current_user_id(), **query)
     return {"items": hits, "next_cursor": next_cursor}
 
