@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import psycopg2
+import psycopg2.extensions
 
 from bench.corpus import TextMaker
 
@@ -66,6 +67,9 @@ def seed(database_url, messages=1_000_000, rng_seed=1, progress=print):
     plan = _plan(rng, messages)
     timings["plan_s"] = round(time.perf_counter() - started, 1)
     progress(f"seed: {plan.user_count} users, {len(plan.members)} conversations, {messages} messages planned")
+    # COPY cannot run under a wait callback (what psycogreen installs in a gevent benchmark).
+    wait_callback = psycopg2.extensions.get_wait_callback()
+    psycopg2.extensions.set_wait_callback(None)
     connection = connect(database_url)
     try:
         with connection, connection.cursor() as cursor:
@@ -98,6 +102,7 @@ def seed(database_url, messages=1_000_000, rng_seed=1, progress=print):
         timings["vacuum_analyze_s"] = round(time.perf_counter() - step, 1)
     finally:
         connection.close()
+        psycopg2.extensions.set_wait_callback(wait_callback)
     timings["total_s"] = round(time.perf_counter() - started, 1)
     progress(f"seed: done in {timings['total_s']} s {timings}")
     return Seeded(plan.user_count, len(plan.members), messages, seconds=timings)

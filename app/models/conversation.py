@@ -21,7 +21,9 @@ class Conversation(db.Model):
     # "<low user id>:<high user id>" for direct conversations, so each pair has exactly one.
     direct_key = db.Column(db.String(41), unique=True)
 
-    participants = db.relationship("Participant", back_populates="conversation", lazy="selectin",
+    # Loaded when read, not with every conversation: membership checks and the conversation list,
+    # the hot paths, never need them (a group may have hundreds).
+    participants = db.relationship("Participant", back_populates="conversation",
                                    order_by="(Participant.joined_at, Participant.user_id)")
 
     __table_args__ = (
