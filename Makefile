@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv flask migrate worker serve clean-var
+.PHONY: run test venv bench flask migrate worker serve clean-var
 
 run: $(VENV)/.runtime
 	$(BIN)/python -m devstack
@@ -13,6 +13,11 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 venv: $(VENV)/.dev
+
+# A benchmark (bench/RESULTS.md), on embedded servers unless DATABASE_URL / REDIS_URL are set:
+#   make bench BENCH=search ARGS="--messages 1000000"      load, rest, search, presence
+bench: $(VENV)/.bench
+	$(BIN)/python -m bench.$(BENCH) $(ARGS)
 
 # Operator commands (docs/runbook.md), against the services of a running `make run` (from a second
 # terminal), or against DATABASE_URL / REDIS_URL ... set in the environment or in .env:
@@ -44,9 +49,14 @@ $(VENV)/.runtime: requirements.txt requirements-devstack.txt | $(VENV)/bin/pytho
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-devstack.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-devstack.txt requirements-dev.txt | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+# What the benchmarks need on top of `make run`'s (requirements-bench.txt).
+$(VENV)/.bench: requirements.txt requirements-devstack.txt requirements-bench.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	touch $(VENV)/.runtime $@
+
+$(VENV)/.dev: requirements.txt requirements-devstack.txt requirements-bench.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $(VENV)/.bench $@
 
 # Deletes what `make run` keeps under ./var: the embedded PostgreSQL and Redis data, uploaded images.
 clean-var:

@@ -4,6 +4,7 @@ percentiles, and the conditions of a run (machine, load average, versions) for b
 Nothing here patches with gevent: a benchmark that needs it patches before importing this.
 """
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -90,6 +91,15 @@ def percentile(values, p):
 def milliseconds(values, ps=(50, 95, 99)):
     """{p: the p-th percentile of `values` (seconds) in ms, 1 decimal}."""
     return {p: (round(percentile(values, p) * 1000, 1) if values else None) for p in ps}
+
+
+def publish(report, table, json_path=None):
+    """Print a benchmark's report (JSON) and its Markdown `table`; also write the JSON to `json_path`."""
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    print(text)
+    print(table)
+    if json_path:
+        Path(json_path).write_text(text)
 
 
 def load_average():

@@ -20,12 +20,10 @@ and PostgreSQL, with the Redis message queue publishing the announcements:
 Prints a JSON report and Markdown tables.
 """
 import argparse
-import json
 import sys
 import time
-from pathlib import Path
 
-from bench.harness import backing_services, conditions, load_average, migrated_app, milliseconds
+from bench.harness import backing_services, conditions, load_average, migrated_app, milliseconds, publish
 from bench.seed import connect
 
 HUB_FIRST_ID = 1  # hubs are users 1..len(contacts); everyone else follows
@@ -41,10 +39,7 @@ def main():
     if max(args.contacts) > args.online:
         parser.error("--online must be at least the largest --contacts")
     report = run(args.online, args.contacts, args.repeat)
-    print(json.dumps(report, indent=2))
-    print(markdown(report))
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2))
+    publish(report, markdown(report), args.json)
 
 
 def run(online, contacts, repeat):

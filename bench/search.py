@@ -20,20 +20,18 @@ Prints a JSON report and a Markdown table, and EXPLAIN (ANALYZE, BUFFERS) of the
 statement of the shape with the slowest REST p95.
 """
 import argparse
-import json
 import sys
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import requests
 
 from bench import corpus
-from bench.harness import (backing_services, conditions, load_average, migrated_app, milliseconds, start_server,
-                           stop_server)
-from bench.seed import HEAVY_USERS, LIGHT_USERS, NO_HIT_WORD, RARE_WORDS, connect, seed
+from bench.harness import (backing_services, conditions, load_average, migrated_app, milliseconds, publish,
+                           start_server, stop_server)
+from bench.seed import HEAVY_USERS, LIGHT_USERS, NO_HIT_WORD, RARE_WORDS, connect, query, seed
 from devstack.net import free_port
 
 PHRASE = '"see you tomorrow"'
@@ -56,7 +54,9 @@ class Probe:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=1_000_000, help="messages to seed")
-    parser.add_argument("--repeat", type=int, default=4, help="timed runs of each query (5 users per shape)")
+    parser.add_argument("--repeat", type=int, default=4, help="timed runs of each query")
+    parser.add_argument("--users", type=int, default=len(LIGHT_USERS), choices=range(1, len(LIGHT_USERS) + 1),
+                        metavar=f"1-{len(LIGHT_USERS)}", help="probe users of each kind (light, heavy)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the database's seed if it has --messages messages (DATABASE_URL set)")
     parser.add_argument("--json", help="also write the report to this file")
@@ -69,7 +69,7 @@ def main():
         if not (args.reuse and _message_count(database_url) == args.messages):
             seeded = asdict(seed(database_url, args.messages, progress=_progress))
         words = common_words(database_url)
-        probes = make_probes(database_url, words)
+        probes = make_probes(database_url, words, args.users)
         report = {"conditions": conditions(database_url, app.extensions["redis"]),
                   "messages": args.messages, "seeded": seeded, "words": words,
                   "visible_messages": visible_messages(database_url), "repeat": args.repeat}
@@ -80,11 +80,8 @@ def main():
         report["cells"] = cells(probes, hits, {"service": timings, "rest": rest, "sql": sql})
         slowest = max(report["cells"], key=lambda cell: cell["rest_ms"][95] or 0)
         report["explain"] = explain(database_url, probes, statements, slowest)
-    print(json.dumps(report, indent=2, ensure_ascii=False))
-    print(markdown(report["cells"]))
-    print(f"\nEXPLAIN (ANALYZE, BUFFERS), {report['explain']['cell']}:\n{report['explain']['plan']}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    publish(report, f"{markdown(report['cells'])}\n\nEXPLAIN (ANALYZE, BUFFERS), {report['explain']['cell']}:\n"
+                    f"{report['explain']['plan']}", args.json)
 
 
 def _progress(line):
@@ -92,34 +89,18 @@ def _progress(line):
 
 
 def _message_count(database_url):
-    connection = connect(database_url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM messages")
-            return cursor.fetchone()[0]
-    finally:
-        connection.close()
-
-
-def _query(database_url, sql, params=None):
-    connection = connect(database_url)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    finally:
-        connection.close()
+    return query(database_url, "SELECT count(*) FROM messages")[0][0]
 
 
 def common_words(database_url):
     """The most common English word and the most common word of any language of the corpus, as
     typed, with the share of messages holding each (PostgreSQL's statistics of search_text)."""
-    frequency = dict(_query(database_url, """
+    frequency = dict(query(database_url, """
         SELECT element, freq FROM pg_stats s,
              unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(element, freq)
         WHERE s.tablename = 'messages' AND s.attname = 'search_text'"""))
     every = sorted({word for words, _ in corpus.LANGUAGES.values() for word in words})
-    lexemes = dict(_query(database_url, "SELECT w, strip(to_tsvector('english', w))::text FROM unnest(%s) w",
+    lexemes = dict(query(database_url, "SELECT w, strip(to_tsvector('english', w))::text FROM unnest(%s) w",
                           (every,)))
 
     def most_common(words):
@@ -130,8 +111,9 @@ def common_words(database_url):
     return {"english": most_common(corpus.ENGLISH), "any": most_common(every)}
 
 
-def make_probes(database_url, words):
-    """Every query shape, for each probe user, in their busiest conversation and across all."""
+def make_probes(database_url, words, users=len(LIGHT_USERS)):
+    """Every query shape, for the first `users` probe users of each kind, in their busiest
+    conversation and across all."""
     end = datetime.now(UTC).date()
     after, before = end - timedelta(days=365), end - timedelta(days=335)
     shapes = {
@@ -145,9 +127,9 @@ def make_probes(database_url, words):
         "no hits": NO_HIT_WORD,
     }
     probes = []
-    for users, ids in (("light", LIGHT_USERS), ("heavy", HEAVY_USERS)):
+    for kind, ids in (("light", LIGHT_USERS[:users]), ("heavy", HEAVY_USERS[:users])):
         for n, user_id in enumerate(ids):
-            busiest = _query(database_url, """
+            busiest = query(database_url, """
                 SELECT c.id FROM conversations c JOIN conversation_participants p ON p.conversation_id = c.id
                 WHERE p.user_id = %s ORDER BY c.last_seq DESC LIMIT 1""", (user_id,))[0][0]
             for scope, conversation_id in (("conversation", busiest), ("global", None)):
@@ -156,12 +138,12 @@ def make_probes(database_url, words):
                         q = RARE_WORDS[n % len(RARE_WORDS)]
                     elif shape == "from:":
                         q = f"from:{_busiest_sender(database_url, user_id, conversation_id)}"
-                    probes.append(Probe(scope, users, shape, user_id, conversation_id, q))
+                    probes.append(Probe(scope, kind, shape, user_id, conversation_id, q))
     return probes
 
 
 def _busiest_sender(database_url, user_id, conversation_id):
-    return _query(database_url, """
+    return query(database_url, """
         SELECT u.username FROM messages m
         JOIN conversation_participants p ON p.conversation_id = m.conversation_id AND p.user_id = %(user)s
         JOIN users u ON u.id = m.sender_id
@@ -171,7 +153,7 @@ def _busiest_sender(database_url, user_id, conversation_id):
 
 def visible_messages(database_url):
     """{user id: (conversations, messages)} of the probe users: what a global search covers."""
-    rows = _query(database_url, """
+    rows = query(database_url, """
         SELECT p.user_id, count(*), sum(c.last_seq) FROM conversation_participants p
         JOIN conversations c ON c.id = p.conversation_id WHERE p.user_id = ANY(%s) GROUP BY p.user_id""",
                   (list(LIGHT_USERS + HEAVY_USERS),))
@@ -287,7 +269,7 @@ def explain(database_url, probes, statements, cell):
     """EXPLAIN (ANALYZE, BUFFERS) of the search statement (the longest) of the cell's first probe."""
     index = next(i for i, p in enumerate(probes) if p.cell == (cell["scope"], cell["users"], cell["shape"]))
     statement, parameters = max(statements[index], key=lambda s: len(s[0]))
-    rows = _query(database_url, "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+    rows = query(database_url, "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
     probe = probes[index]
     return {"cell": f"{probe.scope}, {probe.users} user {probe.user_id}, {probe.shape}: q={probe.q!r}",
             "plan": "\n".join(row[0] for row in rows)}

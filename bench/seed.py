@@ -59,6 +59,17 @@ def connect(database_url):
     return psycopg2.connect(database_url.replace("postgresql+psycopg2://", "postgresql://"))
 
 
+def query(database_url, sql, params=None):
+    """The rows of one statement, on a connection of its own."""
+    connection = connect(database_url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    finally:
+        connection.close()
+
+
 def seed(database_url, messages=1_000_000, rng_seed=1, progress=print):
     """Empty the tables and load a chat history of `messages` messages; returns Seeded."""
     rng = random.Random(rng_seed)

@@ -14,9 +14,11 @@ from urllib.parse import quote, urlsplit
 import pytest
 import requests
 from psycopg2.errors import DeadlockDetected
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import case, create_engine, func, select, text, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from app.config import _psycopg2_url
 from app.extensions import db
 from app.models import Conversation, User as UserRow
 from app.realtime import presence, registry
@@ -25,6 +27,23 @@ from app.redis_client import get_redis
 _names = itertools.count(1)
 PASSWORD = "correct horse battery"
 WAIT = 10  # seconds any expected event (or answer of a real server) may take before a test fails
+
+
+@contextlib.contextmanager
+def scratch_database(database_url, name):
+    """A database `name` of its own on the server of `database_url` (made afresh, dropped at the
+    end); yields its URL in the form of `database_url`."""
+    url = make_url(database_url)
+    admin = create_engine(_psycopg2_url(database_url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield url.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def empty_state(app):

@@ -3,11 +3,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
 from app.config import _psycopg2_url
 from app.extensions import db
+from tests.helpers import scratch_database
 
 SCRATCH = "messaging_migrations_test"
 CORE_TABLES = {"users", "conversations", "conversation_participants", "messages", "message_images"}
@@ -15,15 +15,8 @@ CORE_TABLES = {"users", "conversations", "conversation_participants", "messages"
 
 @pytest.fixture
 def scratch_url(stack):
-    url = make_url(_psycopg2_url(stack["env"]["DATABASE_URL"]))
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{SCRATCH}"'))
-    yield url.set(database=SCRATCH).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(_psycopg2_url(stack["env"]["DATABASE_URL"]), SCRATCH) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,0 +1,13 @@
+import json
+
+
+def test_load_delivers_every_message_on_ours_and_on_the_relay(run_bench, tmp_path):
+    run_bench("load", "--connections", "20", "--rate", "10", "--duration", "1", "--drain", "10", "--processes", "1",
+              "--json", str(tmp_path / "report.json"))
+
+    results = json.loads((tmp_path / "report.json").read_text())["results"]
+    assert [r["server"] for r in results] == ["app (auth, PostgreSQL, presence)", "bare Flask-SocketIO relay"]
+    for result in results:
+        assert result["connections_held"] == 20, result
+        assert result["delivered"] == result["sent"] == 10 and result["errors"] == 0, result
+    assert results[0]["persisted"] == 10
