@@ -1,7 +1,7 @@
 """Presence benchmark: Redis memory with many users online, and the cost of one user coming online
 against the number of their contacts.
 
-    .venv/bin/python -m bench.presence --online 10000 --contacts 50 500
+    make bench BENCH=presence ARGS="--online 10000 --contacts 50 500"
 
 Uses DATABASE_URL / REDIS_URL if set, else embedded servers in a temporary directory; applies the
 migrations, empties the tables and makes `--online` users, plus one "hub" user per `--contacts`

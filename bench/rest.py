@@ -1,7 +1,7 @@
 """REST API benchmark: an open-loop mix of requests at a set rate against the ROLE=api process
 shape, with the same SQL replayed straight into PostgreSQL in the same run as the floor.
 
-    .venv/bin/python -m bench.rest --rate 200 --duration 60
+    make bench BENCH=rest ARGS="--rate 200 --duration 60"
 
 Uses DATABASE_URL / REDIS_URL if set, else embedded servers in a temporary directory; seeds a
 chat history (bench/seed.py, --messages) unless --reuse finds one of that size, and starts a

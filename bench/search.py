@@ -1,6 +1,6 @@
 """Search benchmark: full-text search over a million messages, as a user waits for it.
 
-    .venv/bin/python -m bench.search --messages 1000000
+    make bench BENCH=search ARGS="--messages 1000000"
 
 Uses DATABASE_URL / REDIS_URL if set, else embedded servers in a temporary directory; applies the
 migrations and seeds a chat history (bench/seed.py, about 80 s for a million messages) unless
