@@ -6,13 +6,13 @@
 It starts an embedded PostgreSQL and Redis in a temporary directory (or uses DATABASE_URL /
 REDIS_URL), applies the migrations, creates users in conversations of two, starts the realtime
 Gunicorn processes (--processes, default 2) on free loopback ports, opens the connections
-(python-socketio clients on gevent greenlets, in this process; the two members of a pair on
-different processes), sends messages at the set rate spread over the pairs,
-and reports: connections held, messages/s persisted (ok acks) and delivered (message_received),
-sender emit -> recipient receive latency p50/p95/p99, errors, server RSS per connection, and the
-CPU the servers' workers and Redis (its own INFO CPU) used while sending: in total, per delivered
-message, and while idle (measured over --idle seconds before sending, all connections open).
-Then it does the same against bench/relay.py. With several --processes, each count is measured in
+(python-socketio clients on gevent greenlets, in this process, or with --generators N in N child
+processes, bench/generators.py; the two members of a pair on different server processes), sends
+messages at the set rate spread over the pairs, and reports: connections held, messages/s
+persisted (ok acks) and delivered (message_received), sender emit -> recipient receive latency
+p50/p95/p99, errors, server RSS per connection, and the CPU the servers' workers and Redis (its
+own INFO CPU) used while sending: in total, per delivered message, and while idle (measured over
+--idle seconds before sending, all connections open). Then it does the same against bench/relay.py. With several --processes, each count is measured in
 turn (ours, then the relay); --connect-to K puts every client on the first K of them, the
 others running with no one (what idle processes cost per message). Prints a JSON report and a
 Markdown table.
@@ -48,6 +48,7 @@ import socketio  # noqa: E402
 from gevent.pool import Pool  # noqa: E402
 
 from app.rooms import NAMESPACE  # noqa: E402
+from bench.generators import SplitRun, raise_open_files_limit  # noqa: E402
 from devstack.embedded import ensure_services, stop_all  # noqa: E402
 from devstack.net import free_port  # noqa: E402
 
@@ -105,6 +106,16 @@ def redis_cpu(client):
     """CPU seconds Redis itself has used so far (its INFO CPU: the main process, user + system)."""
     info = client.info("cpu")
     return info["used_cpu_user"] + info["used_cpu_sys"]
+
+
+def backing_services(var_dir):
+    """PostgreSQL and Redis (DATABASE_URL / REDIS_URL, or embedded ones under var_dir) and the
+    servers' environment; returns (env, the embedded services to stop)."""
+    given = {"DATABASE_URL": os.environ.get("DATABASE_URL", ""), "REDIS_URL": os.environ.get("REDIS_URL", "")}
+    env, services = ensure_services(var_dir, given, database="messaging_bench")
+    return {**os.environ, **env, "JWT_SECRET_KEY": secrets.token_hex(32), "REDIS_KEY_PREFIX": "bench:",
+            "MEDIA_ROOT": os.path.join(var_dir, "media"),
+            "SEND_RATE_LIMIT": str(10**9), "JWT_ACCESS_TOKEN_MINUTES": "240", "RATELIMIT_ENABLED": "false"}, services
 
 
 def seed(env, pairs):
@@ -209,10 +220,10 @@ class Run:
             if client is None or not client.connected:
                 self._error("sender not connected")
                 continue
-            token, conversation_id, _ = self.clients[index]
+            token, conversation_id, room = self.clients[index]
             content = f"m{i}"
             payload = {"content": content, "client_message_id": f"{self.tag}-{i}"}
-            payload.update({"room": pair} if self.relay else {"conversation_id": conversation_id})
+            payload.update({"room": room} if self.relay else {"conversation_id": conversation_id})
             self.send_times[content] = time.perf_counter()
             try:
                 client.emit("send_message", payload, namespace=NAMESPACE, callback=self._acked)
@@ -225,6 +236,10 @@ class Run:
             self.acked_ok += 1
         else:
             self._error(f"ack: {ack}")
+
+    @property
+    def undelivered(self):
+        return len(self.send_times)
 
     def drain(self, expected, timeout):
         deadline = time.monotonic() + timeout
@@ -262,7 +277,8 @@ def measure(name, module, env, clients, args, processes, relay, app=None):
         servers = start_servers(module, env, ports)
         rss_before = worker_rss(servers)
         # --connect-to K: every client on the first K processes, the others running with no one.
-        run = Run([f"http://127.0.0.1:{port}" for port in ports][:args.connect_to or processes], clients, relay)
+        urls = [f"http://127.0.0.1:{port}" for port in ports][:args.connect_to or processes]
+        run = SplitRun(urls, clients, relay, args.generators) if args.generators > 1 else Run(urls, clients, relay)
         connect_started = time.perf_counter()
         held = run.connect_all()
         connect_seconds = time.perf_counter() - connect_started
@@ -282,7 +298,7 @@ def measure(name, module, env, clients, args, processes, relay, app=None):
         send_window = max(elapsed, 1e-9)
         cpu, redis_used = worker_cpu(servers) - cpu_before, redis_cpu(redis_client) - redis_before
         persisted = (persisted_count(app) - persisted_before) if app else None
-        lost = len(run.send_times)
+        lost = run.undelivered
         delivered = max(run.delivered, 1)
         result = {
             "server": name, "processes": processes, "holding_clients": min(args.connect_to or processes, processes),
@@ -328,19 +344,19 @@ def main():
     parser.add_argument("--only", choices=["app", "relay"], help="measure one server only")
     parser.add_argument("--connect-to", type=int, metavar="K",
                         help="connect the clients to the first K processes only (the others hold no one)")
+    parser.add_argument("--generators", type=int, default=1,
+                        help="load generator processes sharing the clients (one process's file-descriptor limit"
+                             " caps its connections); 1: the clients in this process")
     parser.add_argument("--json", help="also write the report to this file")
     parser.add_argument("--profile", help="profile the first server's worker with py-spy into this directory")
     args = parser.parse_args()
+    raise_open_files_limit()
     pairs = args.connections // 2
     # A SIGTERM (e.g. from `timeout`) unwinds through the finally blocks that stop the servers.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
 
     var_dir = tempfile.mkdtemp(prefix="msgbench-", dir="/tmp")
-    given = {"DATABASE_URL": os.environ.get("DATABASE_URL", ""), "REDIS_URL": os.environ.get("REDIS_URL", "")}
-    env, services = ensure_services(var_dir, given, database="messaging_bench")
-    env = {**os.environ, **env, "JWT_SECRET_KEY": secrets.token_hex(32), "REDIS_KEY_PREFIX": "bench:",
-           "MEDIA_ROOT": os.path.join(var_dir, "media"),
-           "SEND_RATE_LIMIT": str(10**9), "JWT_ACCESS_TOKEN_MINUTES": "240", "RATELIMIT_ENABLED": "false"}
+    env, services = backing_services(var_dir)
     results = []
     try:
         app, clients = seed(env, pairs)
