@@ -78,10 +78,10 @@ class Pair:
         self.connects += 1
         if self.connects > 1:  # a reconnect: catch up on what was missed meanwhile
             self.back_at = time.time()
-            gevent.spawn(self._catch_up)
+            # From the highest seq held now: live messages may arrive before the catch-up's request.
+            gevent.spawn(self._catch_up, max(self.received, default=0))
 
-    def _catch_up(self):
-        after = max(self.received, default=0)
+    def _catch_up(self, after):
         while True:
             try:
                 page = requests.get(f"{self.rest_url}/conversations/{self.conversation_id}/messages",
@@ -147,8 +147,13 @@ class StormGenerator:
         return {"back": sum(1 for pair in connected if pair.back_at and pair.recipient.connected),
                 "caught_up": sum(1 for pair in connected if pair.caught_up_at), "clients": len(connected)}
 
-    def report(self):
+    def report(self, drain):
+        """Counts and times, once every acknowledged message has reached its recipient (live or
+        caught up) or `drain` seconds have passed: what is still missing then is lost."""
         connected = [pair for pair in self.pairs if pair.recipient]
+        deadline = time.monotonic() + drain
+        while any(pair.acked - pair.received for pair in connected) and time.monotonic() < deadline:
+            gevent.sleep(0.2)
         return {"back_at": [pair.back_at for pair in connected], "caught_up_at": [pair.caught_up_at for pair in connected],
                 "acked": sum(len(pair.acked) for pair in connected),
                 "lost": sum(len(pair.acked - pair.received) for pair in connected),
@@ -179,7 +184,7 @@ def serve():
             generator.sending.kill()
             channel.reply({})
         elif "report" in command:
-            channel.reply(generator.report())
+            channel.reply(generator.report(command["report"]))
         else:
             generator.close()
             channel.reply({})
@@ -238,8 +243,7 @@ def storm(env, clients, args):
             survivor_cpu = worker_cpu(servers[:1]) - survivor_cpu_before
         gevent.sleep(args.after)
         children.ask({"stop": True})
-        gevent.sleep(args.drain)
-        reports = children.ask({"report": True})
+        reports = children.ask({"report": args.drain})
         children.ask({"close": True})
         children.wait()
         if profiler:
@@ -282,7 +286,8 @@ def main():
     parser.add_argument("--rate", type=float, default=10, help="messages per second throughout")
     parser.add_argument("--before", type=float, default=5, help="seconds of sending before the restart")
     parser.add_argument("--after", type=float, default=5, help="seconds of sending once all are back")
-    parser.add_argument("--drain", type=float, default=5, help="seconds to wait for late deliveries")
+    parser.add_argument("--drain", type=float, default=30,
+                        help="seconds to wait at most for late deliveries (what is missing then is lost)")
     parser.add_argument("--timeout", type=float, default=180, help="seconds to wait for every client to be back")
     parser.add_argument("--kill", action="store_true", help="SIGKILL the process instead of SIGTERM")
     parser.add_argument("--json", help="also write the report to this file")
