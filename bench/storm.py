@@ -5,10 +5,10 @@
 Two realtime processes; users in pairs sharing a direct conversation, the sender of each pair on
 process 0 and the recipient on process 1. Messages flow at --rate (senders on process 0) for
 --before seconds; then process 1 is stopped (SIGTERM: it leaves as app/realtime/shutdown.py says;
---kill: SIGKILL) and started again on the same port. Its clients (python-socketio, reconnecting by
-themselves with the library's backoff) come back; on every reconnect a client fetches
-`GET /conversations/:id/messages?after=<the highest seq it has>` (from process 0) until
-`has_more` is false, as docs/api.md says a client catches up. Messages keep flowing throughout
+--kill: SIGKILL) and started again on the same port. Its clients (python-socketio) reconnect with
+python-socketio's backoff, each attempt waiting --client-wait seconds for the connect to complete;
+on every reconnect a client fetches `GET /conversations/:id/messages?after=<the highest seq it
+has>` (from process 0) until `has_more` is false, as docs/api.md says a client catches up. Messages keep flowing throughout
 and for --after seconds once all are back.
 
 Reports: seconds from the stop until every client of process 1 is connected again and until every
@@ -27,8 +27,10 @@ from psycogreen.gevent import patch_psycopg  # noqa: E402
 patch_psycopg()
 
 import argparse  # noqa: E402
+import itertools  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import random  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
@@ -53,9 +55,10 @@ from devstack.net import free_port  # noqa: E402
 class Pair:
     """One conversation: its sender on process 0, its recipient on process 1, and what each saw."""
 
-    def __init__(self, sender, recipient, rest_url):
+    def __init__(self, sender, recipient, rest_url, client_wait):
         (self.sender_token, self.conversation_id, _), (self.recipient_token, _, _) = sender, recipient
-        self.rest_url = rest_url
+        self.rest_url, self.client_wait = rest_url, client_wait
+        self.closing = False
         self.sender = self.recipient = None
         self.acked, self.received = set(), set()  # seqs
         self.connects = 0
@@ -66,13 +69,27 @@ class Pair:
         self.sender = socketio.Client(reconnection=False)
         self.sender.connect(urls[0], auth={"token": self.sender_token}, namespaces=[NAMESPACE],
                             transports=["websocket"], wait_timeout=30)
-        # The recipient reconnects by itself (the library's backoff), as a real client does.
-        self.recipient = socketio.Client(reconnection=True, reconnection_attempts=0)
+        self.recipient = socketio.Client(reconnection=False)
         self.recipient.on("message_received", lambda data: self.received.add(data["message"]["seq"]),
                           namespace=NAMESPACE)
         self.recipient.on("connect", self._connected, namespace=NAMESPACE)
+        self.recipient.on("disconnect", lambda *reason: self.closing or gevent.spawn(self._reconnect, urls[1]),
+                          namespace=NAMESPACE)
         self.recipient.connect(urls[1], auth={"token": self.recipient_token}, namespaces=[NAMESPACE],
                                transports=["websocket"], wait_timeout=30)
+
+    def _reconnect(self, url):
+        """Reconnect as Socket.IO clients do: python-socketio's backoff (1, 2, 4, 5, 5 ... s, +-50 %),
+        each attempt waiting --client-wait seconds for the connect to complete (python-socketio's
+        own reconnection waits 1 s, socket.io's browser client 20 s)."""
+        for attempt in itertools.count():
+            gevent.sleep(min(2 ** attempt, 5) * random.uniform(0.5, 1.5))
+            try:
+                self.recipient.connect(url, auth={"token": self.recipient_token}, namespaces=[NAMESPACE],
+                                       transports=["websocket"], wait_timeout=self.client_wait)
+                return
+            except socketio.exceptions.ConnectionError:
+                continue
 
     def _connected(self):
         self.connects += 1
@@ -116,7 +133,8 @@ class StormGenerator:
     def __init__(self, spec):
         clients = [tuple(client) for client in spec["clients"]]
         self.urls = spec["urls"]
-        self.pairs = [Pair(clients[i], clients[i + 1], self.urls[0]) for i in range(0, len(clients), 2)]
+        self.pairs = [Pair(clients[i], clients[i + 1], self.urls[0], spec["client_wait"])
+                      for i in range(0, len(clients), 2)]
         self.sending = None
         self.send_errors = 0
 
@@ -161,6 +179,7 @@ class StormGenerator:
 
     def close(self, concurrency=100):
         def close(pair):
+            pair.closing = True
             for client in (pair.sender, pair.recipient):
                 if client:
                     client.disconnect()
@@ -200,7 +219,8 @@ def storm(env, clients, args):
         cpu_before = worker_cpu(servers)
         started = time.perf_counter()
         held = sum(reply["held"] for reply in children.ask(
-            [{"urls": [f"http://127.0.0.1:{port}" for port in ports], "clients": share(clients, index, args.generators)}
+            [{"urls": [f"http://127.0.0.1:{port}" for port in ports], "clients": share(clients, index, args.generators),
+              "client_wait": args.client_wait}
              for index in range(args.generators)]))
         connect_seconds = time.perf_counter() - started
         gevent.sleep(2)  # connect-time work (presence fan-out) settles
@@ -289,6 +309,9 @@ def main():
     parser.add_argument("--drain", type=float, default=30,
                         help="seconds to wait at most for late deliveries (what is missing then is lost)")
     parser.add_argument("--timeout", type=float, default=180, help="seconds to wait for every client to be back")
+    parser.add_argument("--client-wait", type=float, default=20,
+                        help="seconds a reconnecting client waits for its connect to complete before retrying"
+                             " (socket.io's browser client: 20; python-socketio's own reconnection: 1)")
     parser.add_argument("--kill", action="store_true", help="SIGKILL the process instead of SIGTERM")
     parser.add_argument("--json", help="also write the report to this file")
     parser.add_argument("--profile", help="profile the new worker with py-spy (30 s) into this directory")
