@@ -12,10 +12,10 @@ messages at the set rate spread over the pairs, and reports: connections held, m
 persisted (ok acks) and delivered (message_received), sender emit -> recipient receive latency
 p50/p95/p99, errors, server RSS per connection, and the CPU the servers' workers and Redis (its
 own INFO CPU) used while sending: in total, per delivered message, and while idle (measured over
---idle seconds before sending, all connections open). Then it does the same against bench/relay.py. With several --processes, each count is measured in
-turn (ours, then the relay); --connect-to K puts every client on the first K of them, the
-others running with no one (what idle processes cost per message). Prints a JSON report and a
-Markdown table.
+--idle seconds before sending, all connections open). Then it does the same against
+bench/relay.py. With several --processes, each count is measured in turn (ours, then the relay);
+--connect-to K puts every client on the first K of them, the others running with no one (what
+idle processes cost per message). Prints a JSON report and a Markdown table.
 With --profile DIR, py-spy samples the first server's worker while sending (not a requirement of
 the service: `.venv/bin/pip install py-spy==0.4.3` first).
 Everything is on loopback; every loop is bounded by the counts and timeouts given.
@@ -106,16 +106,6 @@ def redis_cpu(client):
     """CPU seconds Redis itself has used so far (its INFO CPU: the main process, user + system)."""
     info = client.info("cpu")
     return info["used_cpu_user"] + info["used_cpu_sys"]
-
-
-def backing_services(var_dir):
-    """PostgreSQL and Redis (DATABASE_URL / REDIS_URL, or embedded ones under var_dir) and the
-    servers' environment; returns (env, the embedded services to stop)."""
-    given = {"DATABASE_URL": os.environ.get("DATABASE_URL", ""), "REDIS_URL": os.environ.get("REDIS_URL", "")}
-    env, services = ensure_services(var_dir, given, database="messaging_bench")
-    return {**os.environ, **env, "JWT_SECRET_KEY": secrets.token_hex(32), "REDIS_KEY_PREFIX": "bench:",
-            "MEDIA_ROOT": os.path.join(var_dir, "media"),
-            "SEND_RATE_LIMIT": str(10**9), "JWT_ACCESS_TOKEN_MINUTES": "240", "RATELIMIT_ENABLED": "false"}, services
 
 
 def seed(env, pairs):
@@ -356,7 +346,11 @@ def main():
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
 
     var_dir = tempfile.mkdtemp(prefix="msgbench-", dir="/tmp")
-    env, services = backing_services(var_dir)
+    given = {"DATABASE_URL": os.environ.get("DATABASE_URL", ""), "REDIS_URL": os.environ.get("REDIS_URL", "")}
+    env, services = ensure_services(var_dir, given, database="messaging_bench")
+    env = {**os.environ, **env, "JWT_SECRET_KEY": secrets.token_hex(32), "REDIS_KEY_PREFIX": "bench:",
+           "MEDIA_ROOT": os.path.join(var_dir, "media"),
+           "SEND_RATE_LIMIT": str(10**9), "JWT_ACCESS_TOKEN_MINUTES": "240", "RATELIMIT_ENABLED": "false"}
     results = []
     try:
         app, clients = seed(env, pairs)

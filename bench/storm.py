@@ -1,6 +1,6 @@
 """Reconnect storm: restart a realtime process under its connected clients, as a rolling restart does.
 
-    .venv/bin/python -m bench.storm --connections 10000 --generators 4 --rate 10
+    make bench BENCH=storm ARGS="--connections 10000 --generators 4 --rate 10"
 
 Two realtime processes; users in pairs sharing a direct conversation, the sender of each pair on
 process 0 and the recipient on process 1. Messages flow at --rate (senders on process 0) for
@@ -31,11 +31,9 @@ import itertools  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
-import shutil  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -47,8 +45,8 @@ from gevent.pool import Pool  # noqa: E402
 
 from app.rooms import NAMESPACE  # noqa: E402
 from bench.generators import Channel, Children, raise_open_files_limit, share  # noqa: E402
-from bench.load import backing_services, percentile, seed, start_servers, stop_server, worker_cpu, workers  # noqa: E402
-from devstack.embedded import stop_all  # noqa: E402
+from bench.harness import backing_services, percentile, stop_server  # noqa: E402
+from bench.load import seed, start_servers, worker_cpu, workers  # noqa: E402
 from devstack.net import free_port  # noqa: E402
 
 
@@ -319,14 +317,10 @@ def main():
     raise_open_files_limit()
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
 
-    var_dir = tempfile.mkdtemp(prefix="msgstorm-", dir="/tmp")
-    env, services = backing_services(var_dir)
-    try:
+    with backing_services("messaging_bench", SEND_RATE_LIMIT=str(10**9), JWT_ACCESS_TOKEN_MINUTES="240",
+                          RATELIMIT_ENABLED="false") as env:
         _, clients = seed(env, args.connections // 2)
         result = storm(env, clients, args)
-    finally:
-        stop_all(services)
-        shutil.rmtree(var_dir, ignore_errors=True)
     report = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                           "memory_gib": round(psutil.virtual_memory().total / 2**30, 1)},
               "args": vars(args), "result": result}
