@@ -14,6 +14,11 @@ class ParticipantSchema(Schema):
     last_read_message_id = fields.Integer(allow_none=True)
 
 
+# Built once: a schema holds no per-dump state, and building one (fields deep-copied, nested schemas
+# bound) cost more than the dump itself on every message sent (bench/RESULTS.md, target 1).
+_MESSAGE = MessageSchema()
+
+
 def message_event(event_seq, message):
     """The payload of a change to a message (message_received, message_edited, message_deleted)."""
-    return {"event_seq": event_seq, "message": MessageSchema().dump(message)}
+    return {"event_seq": event_seq, "message": _MESSAGE.dump(message)}
