@@ -2,9 +2,9 @@
 
 One process cannot open more sockets than its file-descriptor limit (20,000 hard here), and one
 gevent loop is one core. With N generators, the parent process (bench.load) starts N children
-(`python -m bench.generators`), gives each a share of the pairs (both members of a pair in the
-same child, so that a latency is read on one clock), and steps them together: connect, send (each
-at rate / N), drain, report, close. Each child reports its counts and raw latencies; the parent
+(`python -m bench.generators --generator`), gives each a share of the pairs (both members of a
+pair in the same child, so that a latency is read on one clock), and steps them together:
+connect, send (each at rate / N), drain, report, close. Each child reports its counts and raw latencies; the parent
 merges them. Parent and child talk in JSON lines over the child's stdin and stdout.
 """
 from gevent import monkey
