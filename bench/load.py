@@ -49,6 +49,7 @@ from gevent.pool import Pool  # noqa: E402
 
 from app.rooms import NAMESPACE  # noqa: E402
 from bench.generators import SplitRun, raise_open_files_limit  # noqa: E402
+from bench.harness import percentile, stop_server  # noqa: E402
 from devstack.embedded import ensure_services, stop_all  # noqa: E402
 from devstack.net import free_port  # noqa: E402
 
@@ -76,15 +77,6 @@ def start_servers(module, env, ports):
                     raise RuntimeError(f"{module} did not start on port {port}")
                 time.sleep(0.2)
     return processes
-
-
-def stop_server(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 def workers(servers):
@@ -250,13 +242,6 @@ def profile_first_worker(servers, args, name, processes):
     return subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking", "--format", "raw",
                              "--duration", str(int(args.duration)), "--pid", str(workers(servers[:1])[0].pid),
                              "--output", str(output)], stdout=subprocess.DEVNULL)
-
-
-def percentile(values, p):
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def measure(name, module, env, clients, args, processes, relay, app=None):

@@ -6,7 +6,6 @@ import functools
 import re
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from app.rooms import NAMESPACE
 from devstack.net import free_port
 from tests.helpers import ApiClient, HttpSession
 from tests.redis_sentinel import SentinelRedis
-from tests.servers import ROOT, Consumer, Nginx, Server
+from tests.servers import ROOT, Consumer, Nginx, Server, side_by_side
 from tests.sockets import SocketClient
 from tests.system_programs import require
 
@@ -92,7 +91,7 @@ def production(stack, app):
            "XDG_RUNTIME_DIR": str(directory / "run"), "CONSUMER_HEARTBEAT_FILE": str(directory / "consumer.heartbeat")}
     started = []
     try:
-        api_server, realtime1, realtime2, consumer = _side_by_side(
+        api_server, realtime1, realtime2, consumer = side_by_side(
             started, lambda: Server("api", env, **SETTINGS), lambda: Server("realtime", env, **SETTINGS),
             lambda: Server("realtime", env, **SETTINGS),
             lambda: Consumer(env, directory / "consumer.log"))
@@ -108,18 +107,6 @@ def production(stack, app):
         for process in reversed(started):
             process.stop()
         sentinel_redis.stop()
-
-
-def _side_by_side(started, *factories):
-    """Start processes in parallel (they boot in seconds, mostly importing); each one that started
-    is added to `started`, so it is stopped even when another failed to start."""
-    with ThreadPoolExecutor() as pool:
-        futures = [pool.submit(factory) for factory in factories]
-    errors = [future.exception() for future in futures if future.exception()]
-    started += [future.result() for future in futures if not future.exception()]
-    if errors:
-        raise errors[0]
-    return [future.result() for future in futures]
 
 
 @pytest.fixture
