@@ -4,6 +4,7 @@ The Huey instance is built at import from REDIS_URL / REDIS_KEY_PREFIX only; the
 task needs is created lazily, once per process, the first time it is needed (tasks.context):
 in the consumer, as it starts (tasks.consumer). Importing this package never builds an app.
 """
+import sys
 from pathlib import Path
 
 from huey import RedisHuey
@@ -15,6 +16,8 @@ from app.redis_client import blocking_pool
 
 # How long Huey keeps a task's return value (we keep our own bounded history in tasks.history).
 RESULT_TTL_SECONDS = 24 * 3600
+# The consumer's exit status when a setting is malformed (a supervisor should not just restart it).
+CONFIGURATION_ERROR = 4
 
 
 class PrefixedRedisStorage(RedisExpireStorage):
@@ -53,10 +56,16 @@ class MessagingHuey(RedisHuey):
             log_format.unbind(context)
 
     def create_consumer(self, **options):
-        """Called by `huey_consumer` only, before the consumer starts: its logs and metrics (tasks.consumer)."""
+        """Called by `huey_consumer` only, before the consumer starts: its logs and metrics (tasks.consumer).
+        A malformed setting stops it here with one line naming the variable, as the web processes do (wsgi.py)."""
+        from app.config import SettingError
         from tasks import consumer  # here: it builds the app, which imports this package
 
-        consumer.prepare()
+        try:
+            consumer.prepare()
+        except SettingError as exc:
+            print(f"configuration error: {exc}", file=sys.stderr, flush=True)
+            sys.exit(CONFIGURATION_ERROR)
         return super().create_consumer(**options)
 
 
