@@ -23,11 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextlib.contextmanager
-def backing_services(database, **settings):
+def backing_services(database, keep=None, **settings):
     """PostgreSQL and Redis for a benchmark: DATABASE_URL / REDIS_URL from the environment, else
-    embedded ones in a temporary directory (stopped and deleted at the end). Yields the
-    environment for the app and its servers, with `settings` (strings) added."""
-    var_dir = tempfile.mkdtemp(prefix="msgbench-", dir="/tmp")  # short: unix socket names are limited
+    embedded ones in a temporary directory (stopped and deleted at the end), or in `keep` (stopped,
+    their data left there for the next run). Yields the environment for the app and its servers,
+    with `settings` (strings) added."""
+    # Short paths: unix socket names are limited.
+    var_dir = keep or tempfile.mkdtemp(prefix="msgbench-", dir="/tmp")
     given = {"DATABASE_URL": os.environ.get("DATABASE_URL", ""), "REDIS_URL": os.environ.get("REDIS_URL", "")}
     services = []
     try:
@@ -36,7 +38,8 @@ def backing_services(database, **settings):
                "MEDIA_ROOT": os.path.join(var_dir, "media"), "LOG_LEVEL": "WARNING", **settings}
     finally:
         stop_all(services)
-        shutil.rmtree(var_dir, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def migrated_app(env):

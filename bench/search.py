@@ -2,9 +2,12 @@
 
     make bench BENCH=search ARGS="--messages 1000000"
 
-Uses DATABASE_URL / REDIS_URL if set, else embedded servers in a temporary directory; applies the
-migrations and seeds a chat history (bench/seed.py, about 80 s for a million messages) unless
---reuse finds one of that size already. Then, for users in three conversations ("light") and
+Uses DATABASE_URL / REDIS_URL if set, else embedded servers in a temporary directory (or in
+--keep DIR, left there for the next run); applies the migrations and seeds a chat history
+(bench/seed.py, about 80 s for a million messages) unless --reuse or --keep finds one of that
+size already:
+
+    make bench BENCH=search ARGS="--messages 1000000 --keep /tmp/searchdb"   # seeds once, then reuses Then, for users in three conversations ("light") and
 users in 500 ("heavy"), in their busiest conversation and across all of theirs, it runs each
 query shape: the most common English word, the most common word of any language, a rare word,
 a phrase, from:USER, a date range, a common word in a date range, a word found nowhere. Each is
@@ -59,14 +62,17 @@ def main():
                         metavar=f"1-{len(LIGHT_USERS)}", help="probe users of each kind (light, heavy)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the database's seed if it has --messages messages (DATABASE_URL set)")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="embedded servers keep their data in DIR (a short path) for the next run, "
+                             "which reuses the seed if it has --messages messages")
     parser.add_argument("--json", help="also write the report to this file")
     args = parser.parse_args()
 
-    with backing_services("messaging_bench", JWT_ACCESS_TOKEN_MINUTES="240") as env:
+    with backing_services("messaging_bench", keep=args.keep, JWT_ACCESS_TOKEN_MINUTES="240") as env:
         app = migrated_app(env)
         database_url = env["DATABASE_URL"]
         seeded = None
-        if not (args.reuse and _message_count(database_url) == args.messages):
+        if not ((args.reuse or args.keep) and _message_count(database_url) == args.messages):
             seeded = asdict(seed(database_url, args.messages, progress=_progress))
         words = common_words(database_url)
         probes = make_probes(database_url, words, args.users)
