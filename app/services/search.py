@@ -9,11 +9,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import REAL, exists, func, literal, select, tuple_
+from sqlalchemy import REAL, BigInteger, any_, exists, func, literal, select, text, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.models import Message, MessageImage, Participant, User
+from app.models import Conversation, Message, MessageImage, Participant, User
 from app.services.conversations import conversation_for
 from app.services.pagination import decode_cursor, encode_cursor
 
@@ -31,6 +32,10 @@ class SearchQuery:
     before: datetime | None = None
     after: datetime | None = None
     has_image: bool = False
+
+    @property
+    def filtered(self):
+        return any([self.sender, self.before, self.after, self.has_image])
 
 
 def parse_query(q):
@@ -57,7 +62,7 @@ def parse_query(q):
             else:
                 parsed.after = datetime.combine(day + timedelta(days=1), time.min, timezone.utc)
     parsed.text = " ".join(words).strip()
-    if not parsed.text and not any([parsed.sender, parsed.before, parsed.after, parsed.has_image]):
+    if not parsed.text and not parsed.filtered:
         raise ValidationFailed("q", "give words to search for or a filter")
     return parsed
 
@@ -81,17 +86,25 @@ class SearchHit:
 # ranked; beyond it hits come newest first, which an index walks from the newest message down
 # (bench/RESULTS.md, target 5).
 RANK_LIMIT = 1000
+# Even counting to RANK_LIMIT + 1 costs a common word most of its time: PostgreSQL intersects the
+# word's whole index entry (180,000 messages of a million for the commonest) with the searched
+# conversations' messages before it returns one match. So one word that PostgreSQL's statistics
+# expect in more than this many of the searched messages goes newest first without counting;
+# below it, the count decides. The margin over RANK_LIMIT absorbs the estimate's error.
+ESTIMATE_LIMIT = 2 * RANK_LIMIT
 
 
 def search_messages(user_id, q, *, conversation_id=None, cursor=None, limit=20):
     """Hits among the user's conversations (or one of them), and the next page's cursor.
 
     With words, when at most RANK_LIMIT messages match, hits are ranked (ts_rank_cd, best first);
-    when more match, and with only filters, they come newest first. ts_headline runs only on the
-    returned page. Raises NotFound if conversation_id is given and the user is not in it, and
-    ValidationFailed (q, cursor) for a bad query or a cursor this API did not return.
+    when more match, when the query is one word (no filter) that PostgreSQL's statistics expect in
+    more than ESTIMATE_LIMIT of the searched messages (then not counted), and with only filters,
+    they come newest first. ts_headline runs only on the returned page. Raises NotFound if conversation_id
+    is given and the user is not in it, and ValidationFailed (q, cursor) for a bad query or a
+    cursor this API did not return.
     """
-    scope = _scope(user_id, conversation_id)
+    scope, messages_in_scope = _scope(user_id, conversation_id)
     parsed = parse_query(q)
     position = _cursor_position(cursor, words=bool(parsed.text)) if cursor else None
     sender_id = None
@@ -101,11 +114,12 @@ def search_messages(user_id, q, *, conversation_id=None, cursor=None, limit=20):
             return [], None  # nobody has that name: nothing was sent by them
     tsquery = func.websearch_to_tsquery(TS_CONFIG, parsed.text) if parsed.text else None
     # The conversation ids and the sender go in as values, not as a join or a subquery: the
-    # planner then sees how many messages they cover and picks its indexes accordingly.
-    conditions = [Message.conversation_id.in_(scope), *searchable(),
+    # planner then sees how many messages they cover and picks its indexes accordingly. The ids
+    # are one array value: an IN list of hundreds costs SQLAlchemy a bind parameter each.
+    conditions = [Message.conversation_id == any_(literal(scope, ARRAY(BigInteger))), *searchable(),
                   *_filters(parsed, tsquery, sender_id)]
     page = None
-    if tsquery is not None and (position is None or position.ranked):
+    if tsquery is not None and (position.ranked if position else not _too_common(parsed, messages_in_scope)):
         page = _ranked(conditions, tsquery, position, limit)
     ids, next_cursor = page or _newest(conditions, position, limit)
     return _load(ids, tsquery), next_cursor
@@ -117,11 +131,33 @@ def searchable():
 
 
 def _scope(user_id, conversation_id):
-    """The ids of the conversations to search. Raises NotFound for a conversation not the user's."""
+    """The ids of the conversations to search and how many messages they hold (every seq: deleted
+    and system messages too). Raises NotFound for a conversation not the user's."""
     if conversation_id is not None:
-        conversation_for(user_id, conversation_id)
-        return [conversation_id]
-    return list(db.session.scalars(select(Participant.conversation_id).where(Participant.user_id == user_id)))
+        return [conversation_id], conversation_for(user_id, conversation_id).last_seq
+    rows = db.session.execute(select(Conversation.id, Conversation.last_seq)
+                              .join(Participant, Participant.conversation_id == Conversation.id)
+                              .where(Participant.user_id == user_id)).all()
+    return [row.id for row in rows], sum(row.last_seq for row in rows)
+
+
+# The share of messages holding a word, for the words most common in messages.search_text, as
+# ANALYZE (autovacuum) last sampled them; no row for a query that is not one of those words.
+_WORD_SHARE = text("""
+    SELECT u.share FROM pg_stats s,
+         unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(lexeme, share)
+    WHERE s.schemaname = current_schema() AND s.tablename = 'messages' AND s.attname = 'search_text'
+      AND quote_literal(u.lexeme) = querytree(websearch_to_tsquery(:config, :words))""")
+
+
+def _too_common(parsed, messages_in_scope):
+    """Whether the query is one word, without filters, so common that PostgreSQL's statistics
+    expect it in more than ESTIMATE_LIMIT of the messages_in_scope searched: then its matches are
+    not even counted. (A filter's share is unknown: a filtered word is counted.)"""
+    if messages_in_scope <= ESTIMATE_LIMIT or parsed.filtered or len(parsed.text.split()) != 1:
+        return False
+    share = db.session.scalar(_WORD_SHARE, {"config": TS_CONFIG, "words": parsed.text})
+    return share is not None and share * messages_in_scope > ESTIMATE_LIMIT
 
 
 def _ranked(conditions, tsquery, position, limit):

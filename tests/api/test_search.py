@@ -2,7 +2,7 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from app.extensions import db
 from app.models import Message, MessageImage
@@ -295,6 +295,30 @@ def test_hits_are_ranked_up_to_the_rank_limit_and_newest_first_beyond(client, pa
         assert sorted(ids) == sorted(sent.values())
     else:
         assert ids == sorted(sent.values(), reverse=True)
+
+
+@pytest.mark.parametrize("q, order", [("invoice", "newest first"), ("invoice from:alice", "best first")])
+def test_one_word_the_statistics_expect_far_too_often_comes_newest_first_uncounted(client, pair, app, monkeypatch,
+                                                                                    q, order):
+    alice, _, conversation = pair
+    carol = client.user("carol")
+    elsewhere = client.conversation(carol, client.user("dave"))
+    # After ANALYZE, PostgreSQL's statistics have "invoice" in half of all messages, so in about 11 of
+    # the 22 in alice's conversation.
+    for n in range(20):
+        client.send(carol, elsewhere, f"invoice {n}")
+        client.send(alice, conversation, f"nothing {n}")
+    best = client.send(alice, conversation, "invoice invoice invoice")["id"]
+    newest = client.send(alice, conversation, "an invoice")["id"]
+    with app.app_context():
+        db.session.execute(text("ANALYZE messages"))
+        db.session.commit()
+    monkeypatch.setattr(search_service, "RANK_LIMIT", 2)  # the two matches would be ranked, best first...
+    monkeypatch.setattr(search_service, "ESTIMATE_LIMIT", 8)  # ...but about 11 are expected, unless filtered
+
+    found = every_hit(client, alice, q, conversation)
+
+    assert [hit["message"]["id"] for hit in found] == ([newest, best] if order == "newest first" else [best, newest])
 
 
 def test_filters_alone_page_newest_first(client, pair):
