@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.models import Conversation, Message, MessageImage, Participant, User
+from app.models import Message, MessageImage, Participant, User
 from app.services.conversations import conversation_for
 from app.services.pagination import decode_cursor, encode_cursor
 
@@ -104,7 +104,7 @@ def search_messages(user_id, q, *, conversation_id=None, cursor=None, limit=20):
     is given and the user is not in it, and ValidationFailed (q, cursor) for a bad query or a
     cursor this API did not return.
     """
-    scope, messages_in_scope = _scope(user_id, conversation_id)
+    scope = _scope(user_id, conversation_id)
     parsed = parse_query(q)
     position = _cursor_position(cursor, words=bool(parsed.text)) if cursor else None
     sender_id = None
@@ -119,7 +119,7 @@ def search_messages(user_id, q, *, conversation_id=None, cursor=None, limit=20):
     conditions = [Message.conversation_id == any_(literal(scope, ARRAY(BigInteger))), *searchable(),
                   *_filters(parsed, tsquery, sender_id)]
     page = None
-    if tsquery is not None and (position.ranked if position else not _too_common(parsed, messages_in_scope)):
+    if tsquery is not None and (position.ranked if position else not _too_common(parsed, scope)):
         page = _ranked(conditions, tsquery, position, limit)
     ids, next_cursor = page or _newest(conditions, position, limit)
     return _load(ids, tsquery), next_cursor
@@ -131,33 +131,31 @@ def searchable():
 
 
 def _scope(user_id, conversation_id):
-    """The ids of the conversations to search and how many messages they hold (every seq: deleted
-    and system messages too). Raises NotFound for a conversation not the user's."""
+    """The ids of the conversations to search. Raises NotFound for a conversation not the user's."""
     if conversation_id is not None:
-        return [conversation_id], conversation_for(user_id, conversation_id).last_seq
-    rows = db.session.execute(select(Conversation.id, Conversation.last_seq)
-                              .join(Participant, Participant.conversation_id == Conversation.id)
-                              .where(Participant.user_id == user_id)).all()
-    return [row.id for row in rows], sum(row.last_seq for row in rows)
+        conversation_for(user_id, conversation_id)
+        return [conversation_id]
+    return list(db.session.scalars(select(Participant.conversation_id).where(Participant.user_id == user_id)))
 
 
-# The share of messages holding a word, for the words most common in messages.search_text, as
-# ANALYZE (autovacuum) last sampled them; no row for a query that is not one of those words.
-_WORD_SHARE = text("""
-    SELECT u.share FROM pg_stats s,
-         unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(lexeme, share)
+# How many of the conversations' messages (their last_seq: deleted and system messages too) hold
+# the word, from the share of all messages ANALYZE (autovacuum) last found holding it, for the
+# words most common in messages.search_text; no row for any other query.
+_EXPECTED_MATCHES = text("""
+    SELECT u.share * (SELECT sum(last_seq) FROM conversations WHERE id = ANY(:scope))
+    FROM pg_stats s, unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(lexeme, share)
     WHERE s.schemaname = current_schema() AND s.tablename = 'messages' AND s.attname = 'search_text'
       AND quote_literal(u.lexeme) = querytree(websearch_to_tsquery(:config, :words))""")
 
 
-def _too_common(parsed, messages_in_scope):
+def _too_common(parsed, scope):
     """Whether the query is one word, without filters, so common that PostgreSQL's statistics
-    expect it in more than ESTIMATE_LIMIT of the messages_in_scope searched: then its matches are
-    not even counted. (A filter's share is unknown: a filtered word is counted.)"""
-    if messages_in_scope <= ESTIMATE_LIMIT or parsed.filtered or len(parsed.text.split()) != 1:
+    expect it in more than ESTIMATE_LIMIT of the messages of the `scope` conversations: then its
+    matches are not even counted. (A filter's share is unknown: a filtered word is counted.)"""
+    if parsed.filtered or len(parsed.text.split()) != 1:
         return False
-    share = db.session.scalar(_WORD_SHARE, {"config": TS_CONFIG, "words": parsed.text})
-    return share is not None and share * messages_in_scope > ESTIMATE_LIMIT
+    expected = db.session.scalar(_EXPECTED_MATCHES, {"config": TS_CONFIG, "words": parsed.text, "scope": scope})
+    return expected is not None and expected > ESTIMATE_LIMIT
 
 
 def _ranked(conditions, tsquery, position, limit):
