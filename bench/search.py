@@ -272,13 +272,14 @@ def cells(probes, hits, measured):
 
 
 def explain(database_url, probes, statements, cell):
-    """EXPLAIN (ANALYZE, BUFFERS) of the search statement (the longest) of the cell's first probe."""
+    """EXPLAIN (ANALYZE, BUFFERS) of the slowest statement of the cell's first probe."""
     index = next(i for i, p in enumerate(probes) if p.cell == (cell["scope"], cell["users"], cell["shape"]))
-    statement, parameters = max(statements[index], key=lambda s: len(s[0]))
-    rows = query(database_url, "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+    plans = [[row[0] for row in query(database_url, "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)]
+             for statement, parameters in statements[index]]
+    plan = max(plans, key=lambda lines: float(lines[-1].split()[-2]))  # "Execution Time: 1.234 ms"
     probe = probes[index]
     return {"cell": f"{probe.scope}, {probe.users} user {probe.user_id}, {probe.shape}: q={probe.q!r}",
-            "plan": "\n".join(row[0] for row in rows)}
+            "plan": "\n".join(plan)}
 
 
 def markdown(rows):
