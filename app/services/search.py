@@ -100,9 +100,9 @@ def search_messages(user_id, q, *, conversation_id=None, cursor=None, limit=20):
     With words, when at most RANK_LIMIT messages match, hits are ranked (ts_rank_cd, best first);
     when more match, when the query is one word (no filter) that PostgreSQL's statistics expect in
     more than ESTIMATE_LIMIT of the searched messages (then not counted), and with only filters,
-    they come newest first. ts_headline runs only on the returned page. Raises NotFound if conversation_id
-    is given and the user is not in it, and ValidationFailed (q, cursor) for a bad query or a
-    cursor this API did not return.
+    they come newest first. ts_headline runs only on the returned page. Raises NotFound if
+    conversation_id is given and the user is not in it, and ValidationFailed (q, cursor) for a bad
+    query or a cursor this API did not return.
     """
     scope = _scope(user_id, conversation_id)
     parsed = parse_query(q)
