@@ -7,11 +7,12 @@ Uses DATABASE_URL / REDIS_URL if set, else embedded servers in a temporary direc
 (bench/seed.py, about 80 s for a million messages) unless --reuse or --keep finds one of that
 size already:
 
-    make bench BENCH=search ARGS="--messages 1000000 --keep /tmp/searchdb"   # seeds once, then reuses Then, for users in three conversations ("light") and
-users in 500 ("heavy"), in their busiest conversation and across all of theirs, it runs each
-query shape: the most common English word, the most common word of any language, a rare word,
-a phrase, from:USER, a date range, a common word in a date range, a word found nowhere. Each is
-timed three ways:
+    make bench BENCH=search ARGS="--messages 1000000 --keep /tmp/searchdb"   # seeds once, then reuses
+
+Then, for users in three conversations ("light") and users in 500 ("heavy"), in their busiest
+conversation and across all of theirs, it runs each query shape: the most common English word,
+the most common word of any language, a rare word, a phrase, from:USER, a date range, a common
+word in a date range, a word found nowhere. Each is timed three ways:
 
 - service: app.services.search.search_messages in this process (the SQL, loading, snippets);
 - REST: GET /conversations/{id}/messages/search or /messages/search on a ROLE=api Gunicorn
