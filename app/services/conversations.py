@@ -1,14 +1,17 @@
 """Conversations: who may see them, creating, listing, archiving."""
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, bindparam, func, select, true, tuple_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Conversation, Message, Participant, User
+from app.services import message_rows
 from app.services.content import user_text
 from app.services.pagination import decode_cursor, encode_cursor
 
@@ -110,42 +113,83 @@ def create_conversation(creator_id, other_ids, title=None):
 
 @dataclass
 class ConversationSummary:
-    conversation: Conversation
-    participant: Participant
+    """A conversation as the list shows it. `conversation` and `participant` carry the columns
+    ConversationSchema reads of the conversation and of the caller's participant row (one row of
+    _summaries() carries both)."""
+
+    conversation: object
+    participant: object
     unread_count: int
     unread_mention_count: int
-    last_message: Message | None
+    last_message: message_rows.MessageView | None
+    participants: list | None = None  # Participant, in conversation details only
 
 
 def _activity():
     return func.coalesce(Conversation.last_message_at, Conversation.created_at)
 
 
+@functools.cache
+def _summaries(archived=None, after_position=False):
+    """The statement behind ConversationSummary: the caller's conversations, most recent activity
+    first, each with the caller's participant columns, unread counts and newest message, in one
+    round trip (the counts and the message are found for the page's rows only, after the limit).
+
+    Its values are bound parameters: `user_id` and `limit`; `conversation_id` (that one
+    conversation) when `archived` is None, else the conversations archived or not; with
+    `after_position`, those past (`activity`, `position_id`) in the order. Built once per shape:
+    building it and its cache key cost more CPU than PostgreSQL spends running it.
+    """
+    user_id = bindparam("user_id")
+    if archived is None:
+        conditions = [Conversation.id == bindparam("conversation_id")]
+    else:
+        conditions = [Participant.archived_at.isnot(None) if archived else Participant.archived_at.is_(None)]
+    if after_position:
+        conditions.append(tuple_(_activity(), Conversation.id) < tuple_(bindparam("activity"), bindparam("position_id")))
+    page = (select(Conversation.id, Conversation.kind, Conversation.title, Conversation.created_by,
+                   Conversation.created_at, Conversation.last_message_at, Conversation.last_seq,
+                   Conversation.last_event_seq, Participant.archived_at, Participant.muted,
+                   Participant.last_read_seq, _activity().label("activity"))
+            .join(Participant, and_(Participant.conversation_id == Conversation.id, Participant.user_id == user_id))
+            .where(*conditions)
+            .order_by(_activity().desc(), Conversation.id.desc())
+            .limit(bindparam("limit"))
+            .subquery("page"))
+    unread = (select(func.count().label("unread_count"),
+                     func.count().filter(mentioning(user_id)).label("unread_mention_count"))
+              .where(Message.conversation_id == page.c.id, unread_by(user_id, page.c.last_read_seq))
+              .lateral("unread"))
+    last = aliased(Message)
+    query = (select(page, unread.c.unread_count, unread.c.unread_mention_count)
+             .select_from(page)
+             .join(unread, true())
+             .outerjoin(last, and_(last.conversation_id == page.c.id, last.seq == page.c.last_seq))
+             .order_by(page.c.activity.desc(), page.c.id.desc()))
+    return message_rows.with_message_columns(query, last)
+
+
+def _summary(row):
+    return ConversationSummary(row, row, row.unread_count, row.unread_mention_count, message_rows.message_view(row))
+
+
 def list_conversations(user_id, *, archived=False, cursor=None, limit=20):
     """A page of the user's conversations, most recent activity first.
 
     Returns (summaries, next_cursor); next_cursor is None on the last page.
+    Raises ValidationFailed for a cursor this function did not return.
     """
-    query = (select(Conversation, Participant, _activity().label("activity"))
-             .join(Participant, and_(Participant.conversation_id == Conversation.id, Participant.user_id == user_id))
-             .where(Participant.archived_at.isnot(None) if archived else Participant.archived_at.is_(None))
-             .order_by(_activity().desc(), Conversation.id.desc())
-             .limit(limit + 1))
+    values = {"user_id": user_id, "limit": limit + 1}
     if cursor:
         try:
             activity, conversation_id = decode_cursor(cursor)
-            position = (datetime.fromisoformat(activity), int(conversation_id))
+            values.update(activity=datetime.fromisoformat(activity), position_id=int(conversation_id))
         except (TypeError, ValueError):
             raise ValidationFailed("cursor", "not a cursor returned by this API")
-        query = query.where(tuple_(_activity(), Conversation.id) < tuple_(*position))
-    rows = db.session.execute(query).all()
+    rows = db.session.execute(_summaries(archived, after_position=bool(cursor)), values).all()
     page, more = rows[:limit], len(rows) > limit
-    unread = unread_counts(user_id, [row.Conversation.id for row in page])
-    last = last_messages([row.Conversation for row in page])
-    summaries = [ConversationSummary(row.Conversation, row.Participant, *unread.get(row.Conversation.id, (0, 0)),
-                                     last.get(row.Conversation.id)) for row in page]
-    next_cursor = encode_cursor(page[-1].activity.isoformat(), page[-1].Conversation.id) if more else None
-    return summaries, next_cursor
+    next_cursor = encode_cursor(page[-1].activity.isoformat(), page[-1].id) if more else None
+    return [_summary(row) for row in page], next_cursor
 
 
 def unread_by(user_id, last_read_seq):
@@ -160,34 +204,15 @@ def mentioning(user_id):
     return Message.mentions.any(user_id)
 
 
-def unread_counts(user_id, conversation_ids):
-    """{conversation_id: (messages unread by the user (unread_by), those of them mentioning the user)}."""
-    if not conversation_ids:
-        return {}
-    rows = db.session.execute(
-        select(Message.conversation_id, func.count(), func.count().filter(mentioning(user_id)))
-        .join(Participant, and_(Participant.conversation_id == Message.conversation_id,
-                                Participant.user_id == user_id))
-        .where(Message.conversation_id.in_(conversation_ids), unread_by(user_id, Participant.last_read_seq))
-        .group_by(Message.conversation_id))
-    return {conversation_id: (unread, mentions) for conversation_id, unread, mentions in rows}
-
-
-def last_messages(conversations):
-    """{conversation_id: newest message}, found by (conversation_id, last_seq): one index probe each."""
-    keys = [(c.id, c.last_seq) for c in conversations if c.last_seq]
-    if not keys:
-        return {}
-    rows = db.session.scalars(select(Message).where(tuple_(Message.conversation_id, Message.seq).in_(keys)))
-    return {message.conversation_id: message for message in rows}
-
-
 def conversation_summary(user_id, conversation_id):
     """One conversation as the list shows it, plus its participants. Raises NotFound for non-participants."""
-    conversation = conversation_for(user_id, conversation_id)
-    participant = next(p for p in conversation.participants if p.user_id == user_id)
-    unread = unread_counts(user_id, [conversation.id]).get(conversation.id, (0, 0))
-    return ConversationSummary(conversation, participant, *unread, last_messages([conversation]).get(conversation.id))
+    row = db.session.execute(_summaries(), {"user_id": user_id, "conversation_id": conversation_id,
+                                            "limit": 1}).first()
+    if row is None:
+        raise NotFound("conversation not found")
+    summary = _summary(row)
+    summary.participants = db.session.get(Conversation, conversation_id).participants
+    return summary
 
 
 def set_archived(user_id, conversation_id, archived):

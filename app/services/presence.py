@@ -222,7 +222,7 @@ def visible_presence(viewer_id, user_id):
 
 def attach_presence(summary):
     """Give each participant of a conversation summary a `presence` (what its detail view shows)."""
-    participants = summary.conversation.participants
+    participants = summary.participants
     current = presence_of([p.user_id for p in participants])
     for participant in participants:
         participant.presence = current[participant.user_id]

@@ -3,7 +3,7 @@ import threading
 import pytest
 
 from app.services.pagination import encode_cursor
-from tests.helpers import ApiClient
+from tests.helpers import ApiClient, uploaded_image
 
 
 def create(client, user, participant_ids, **extra):
@@ -184,6 +184,54 @@ def test_list_shows_unread_count_and_last_message_preview(client):
     assert alice_view["last_message"]["content"] == "two"
     assert alice_view["last_message"]["seq"] == 3
     assert alice_view["last_seq"] == 3
+
+
+def shown_last(client, user, conversation_id):
+    """The conversation's last message as the list and the details show it, and as its history
+    does, each image's signed URL (minted per request) set aside."""
+    def without_urls(message):
+        assert all(image["url"] for image in message["images"])
+        return {**message, "images": [{k: v for k, v in image.items() if k != "url"} for image in message["images"]]}
+
+    [listed] = [c for c in listing(client, user)["items"] if c["id"] == conversation_id]
+    detail = client.ok(user, "get", f"/conversations/{conversation_id}")
+    return ([without_urls(listed["last_message"]), without_urls(detail["last_message"])],
+            without_urls(client.history(user, conversation_id)[-1]))
+
+
+def test_list_and_details_show_a_reply_with_images_reactions_and_mentions_as_its_history_does(client):
+    alice, bob, carol = client.user("alice"), client.user("bob"), client.user("carol")
+    group = client.conversation(alice, bob, carol, title="Trip")
+    parent = client.send(alice, group, "who comes, @bob?")
+    image_id = uploaded_image(client, bob, group)
+    reply = client.send(bob, group, "me & @alice <3", reply_to_id=parent["id"], image_ids=[image_id])
+    for user, emoji in [(carol, "🎉"), (alice, "👍"), (bob, "🎉")]:
+        client.react(user, reply["id"], emoji)
+
+    shown, in_history = shown_last(client, carol, group)
+
+    assert shown == [in_history, in_history]
+    assert in_history["reply_to"]["excerpt"] == "who comes, @bob?"
+    assert [image["id"] for image in in_history["images"]] == [image_id]
+    assert in_history["reactions"] == [{"emoji": "🎉", "count": 2, "user_ids": [carol.id, bob.id]},
+                                       {"emoji": "👍", "count": 1, "user_ids": [alice.id]}]
+    assert in_history["mentions"] == [alice.id]
+
+
+def test_list_and_details_show_a_system_message_after_a_deleted_reply_as_the_history_does(client):
+    alice, bob, carol = client.user("alice"), client.user("bob"), client.user("carol")
+    group = client.conversation(alice, bob, title="Trip")
+    parent = client.send(alice, group, "soon gone")
+    reply = client.send(bob, group, "re", reply_to_id=parent["id"])
+    client.ok(alice, "delete", f"/messages/{parent['id']}")
+    client.add(alice, group, carol)
+
+    shown, in_history = shown_last(client, bob, group)
+    replied = client.history(bob, group)[-2]
+
+    assert shown == [in_history, in_history]
+    assert in_history["kind"] == "system" and in_history["event"]["user_ids"] == [carol.id]
+    assert replied["id"] == reply["id"] and replied["reply_to"]["deleted"] is True
 
 
 def test_list_of_a_conversation_without_messages_has_no_preview(client):

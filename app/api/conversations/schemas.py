@@ -95,7 +95,7 @@ class ConversationSchema(Schema):
 
 
 class ConversationDetailSchema(ConversationSchema):
-    participants = fields.List(fields.Nested(ConversationParticipantSchema), attribute="conversation.participants")
+    participants = fields.List(fields.Nested(ConversationParticipantSchema))
 
 
 class ConversationPageSchema(Schema):
