@@ -68,9 +68,9 @@ def _emit_change(event_type, payload, user_ids):
             raise ValueError(f"no Socket.IO event for the logged change {event_type!r}")
 
 
-def read_position_moved(position):
+def read_position_moved(position, participants):
     """A participant's read position advanced: tell the other participants (read receipt)."""
-    others = [uid for uid in participant_ids(position.conversation_id) if uid != position.user_id]
+    others = [uid for uid in participants if uid != position.user_id]
     emit_to_users("message_read", _read_positions.dump(position), others)
 
 

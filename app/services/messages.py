@@ -1,10 +1,11 @@
 """Sending, reading and paging messages. REST and Socket.IO both come through here."""
+import functools
 import logging
 import time
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, select, text, update
+from sqlalchemy import and_, bindparam, delete, exists, func, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import metrics
@@ -12,7 +13,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, translat
 from app.extensions import db
 from app.models import Message, MessageReaction, MessageVersion, Participant, ReplyParent, User
 from app.services import content as content_rules
-from app.services import event_log, events, images, mentions
+from app.services import event_log, events, images, mentions, message_rows
 from app.services.conversations import conversation_for, is_group_admin
 from app.services.send_limits import take_send_slot
 
@@ -171,26 +172,43 @@ def _original(sender_id, client_message_id, conversation_id):
 
 
 def list_messages(user_id, conversation_id, *, before=None, after=None, limit=50):
-    """Messages ordered by seq, oldest first, and whether more lie beyond the page.
+    """Messages (message_rows.MessageView) ordered by seq, oldest first, and whether more lie
+    beyond the page.
 
     - neither cursor: the newest `limit` messages;
     - after=S: the first `limit` messages with seq > S (what a reconnecting client missed);
     - before=S: the `limit` messages just before S (scrolling back);
     - both: the window between them, from `after`.
+
+    Raises NotFound unless the user takes part in the conversation.
     """
-    conversation_for(user_id, conversation_id)
-    query = select(Message).where(Message.conversation_id == conversation_id)
-    if after is not None:
-        query = query.where(Message.seq > after)
-    if before is not None:
-        query = query.where(Message.seq < before)
-    newest_first = after is None
-    query = query.order_by(Message.seq.desc() if newest_first else Message.seq.asc()).limit(limit + 1)
-    rows = list(db.session.scalars(query))
-    page, has_more = rows[:limit], len(rows) > limit
-    if newest_first:
+    values = {"user_id": user_id, "conversation_id": conversation_id, "limit": limit + 1}
+    values.update({name: value for name, value in (("after", after), ("before", before)) if value is not None})
+    rows = db.session.execute(_page(after is not None, before is not None), values).all()
+    if not rows:
+        conversation_for(user_id, conversation_id)
+    page, has_more = [message_rows.message_view(row) for row in rows[:limit]], len(rows) > limit
+    if after is None:  # read newest first
         page.reverse()
     return page, has_more
+
+
+@functools.cache
+def _page(after, before):
+    """The statement of list_messages's page, with bound parameters (`user_id`, `conversation_id`,
+    `limit`, and `after` / `before` when given). Built once per shape: building it costs more CPU
+    than running it. The membership check rides in it: only an empty page needs it alone, to tell
+    an empty window from a conversation the user does not see."""
+    query = select().select_from(Message).where(
+        Message.conversation_id == bindparam("conversation_id"),
+        exists().where(Participant.conversation_id == bindparam("conversation_id"),
+                       Participant.user_id == bindparam("user_id")))
+    if after:
+        query = query.where(Message.seq > bindparam("after"))
+    if before:
+        query = query.where(Message.seq < bindparam("before"))
+    query = query.order_by(Message.seq.asc() if after else Message.seq.desc()).limit(bindparam("limit"))
+    return message_rows.with_message_columns(query, Message)
 
 
 @dataclass
@@ -203,6 +221,39 @@ class ReadPosition:
     moved: bool  # False when the call changed nothing (idempotent repeat or an older message)
 
 
+# Mark read in one round trip. `target` locks the caller's participant row (so concurrent marks
+# of one user apply one after the other) and reads their position as it is once locked; the two
+# updates run only when the position moves forward. Every now() is the transaction's start: the
+# times written are the time returned. No row comes back unless the message is in one of the
+# user's conversations.
+_MARK_READ = text("""
+WITH target AS (
+    SELECT m.conversation_id, m.seq, p.last_read_seq AS previous_seq,
+           p.last_read_message_id AS previous_message_id, p.last_read_at AS previous_read_at
+    FROM messages m JOIN conversation_participants p
+        ON p.conversation_id = m.conversation_id AND p.user_id = :user_id
+    WHERE m.id = :message_id
+    FOR UPDATE OF p
+), moved AS (
+    UPDATE conversation_participants p
+    SET last_read_seq = t.seq, last_read_message_id = :message_id, last_read_at = now(),
+        last_delivered_at = CASE WHEN t.seq > p.last_delivered_seq THEN now() ELSE p.last_delivered_at END,
+        last_delivered_seq = GREATEST(p.last_delivered_seq, t.seq)
+    FROM target t
+    WHERE p.conversation_id = t.conversation_id AND p.user_id = :user_id AND t.seq > t.previous_seq
+), marked AS (
+    UPDATE messages m SET read_at = now(), delivered_at = COALESCE(m.delivered_at, now())
+    FROM target t
+    WHERE m.conversation_id = t.conversation_id AND m.seq > t.previous_seq AND m.seq <= t.seq
+        AND m.sender_id != :user_id AND m.read_at IS NULL
+)
+SELECT t.conversation_id, t.seq, t.previous_seq, t.previous_message_id, t.previous_read_at, now() AS now,
+       ARRAY(SELECT user_id FROM conversation_participants WHERE conversation_id = t.conversation_id)
+           AS participant_ids
+FROM target t
+""")
+
+
 def mark_read(user_id, message_id):
     """Move the user's read position up to `message_id`: everything up to it counts as read (and
     received: the delivery position follows).
@@ -211,35 +262,23 @@ def mark_read(user_id, message_id):
     Sets read_at (and delivered_at) on the newly read messages from others.
     Raises NotFound unless the message is in one of the user's conversations.
     """
-    row = db.session.execute(
-        select(Message.conversation_id, Message.seq, Participant)
-        .join(Participant, and_(Participant.conversation_id == Message.conversation_id,
-                                Participant.user_id == user_id))
-        .where(Message.id == message_id)
-        .with_for_update(of=Participant)).first()
+    try:
+        row = db.session.execute(_MARK_READ, {"user_id": user_id, "message_id": message_id}).first()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     if row is None:
         raise NotFound("message not found")
-    conversation_id, seq, participant = row
-    previous = participant.last_read_seq
-    moved = seq > previous
+    moved = row.seq > row.previous_seq
     if moved:
-        participant.last_read_seq = seq
-        participant.last_read_message_id = message_id
-        participant.last_read_at = func.now()
-        if seq > participant.last_delivered_seq:
-            participant.last_delivered_seq = seq
-            participant.last_delivered_at = func.now()
-        db.session.execute(
-            update(Message)
-            .where(Message.conversation_id == conversation_id, Message.seq > previous,
-                   Message.seq <= seq, Message.sender_id != user_id, Message.read_at.is_(None))
-            .values(read_at=func.now(), delivered_at=func.coalesce(Message.delivered_at, func.now())))
-    db.session.commit()
-    position = ReadPosition(conversation_id=conversation_id, user_id=user_id,
-                            message_id=participant.last_read_message_id or message_id,
-                            seq=participant.last_read_seq, read_at=participant.last_read_at, moved=moved)
-    if moved:
-        events.read_position_moved(position)
+        position = ReadPosition(conversation_id=row.conversation_id, user_id=user_id, message_id=message_id,
+                                seq=row.seq, read_at=row.now, moved=True)
+        events.read_position_moved(position, row.participant_ids)
+    else:
+        position = ReadPosition(conversation_id=row.conversation_id, user_id=user_id,
+                                message_id=row.previous_message_id or message_id, seq=row.previous_seq,
+                                read_at=row.previous_read_at, moved=False)
     return position
 
 

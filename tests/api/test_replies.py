@@ -50,7 +50,7 @@ def test_reply_to_id_must_be_an_id(client, pair, reply_to_id):
     assert "reply_to_id" in response.get_json()["error"]["details"]["fields"]
 
 
-def test_a_page_of_replies_loads_its_parents_in_one_query(client, pair, app):
+def test_a_page_of_replies_comes_with_its_parents_in_one_query(client, pair, app):
     from sqlalchemy import event
 
     from app.extensions import db
@@ -72,4 +72,4 @@ def test_a_page_of_replies_loads_its_parents_in_one_query(client, pair, app):
             event.remove(db.engine, "before_cursor_execute", count)
 
     assert [m["reply_to"]["excerpt"] for m in page[5:]] == [f"parent {n}" for n in range(5)]
-    assert sum("FROM messages" in sql for sql in statements) == 2  # the page, then the parents
+    assert sum("FROM messages" in sql for sql in statements) == 1  # the page, its parents joined
