@@ -22,7 +22,8 @@ client_message_ids). What the floor leaves out is ours: HTTP, Flask, JWT checks,
 SQLAlchemy, Redis (the revocation check, the sending limit, presence for push, the emits).
 
 Prints a JSON report and a Markdown table: per request kind, the count, errors, p50/p95/p99 for
-the app and the floor, and the ratio; the server's CPU seconds and the load average.
+the app and the floor, and the ratio; the server's CPU seconds (and per request, the warm-up's
+included) and the load average.
 """
 from gevent import monkey
 
@@ -232,7 +233,9 @@ def drive_http(app, env, workload, args):
         cpu = sum(sum(w.cpu_times()[:2]) for w in workers) - cpu_before
         for profiler in profilers:
             profiler.wait(30)
-        return samples, {"workers": len(workers), "cpu_s": round(cpu, 1)}
+        sent = int(args.rate * (args.warmup + args.duration))  # the warm-up's requests used the CPU too
+        return samples, {"workers": len(workers), "cpu_s": round(cpu, 1), "requests": sent,
+                         "cpu_ms_per_request": round(1000 * cpu / sent, 2)}
     finally:
         http.close()
         stop_server(server)
@@ -305,6 +308,9 @@ def markdown(report):
         ratio = round(ours["ms"][95] / floor["ms"][95], 1) if ours["ms"][95] and floor["ms"][95] else None
         lines.append(f"| {kind} | {ours['count']} | {ours['errors']} | {ours['ms'][50]} / {ours['ms'][95]} / "
                      f"{ours['ms'][99]} | {floor['ms'][50]} / {floor['ms'][95]} / {floor['ms'][99]} | {ratio} |")
+    server = report["server"]
+    lines.append(f"\nServer CPU: {server['cpu_s']} s for {server['requests']} requests, "
+                 f"{server['cpu_ms_per_request']} ms per request ({server['workers']} workers).")
     return "\n".join(lines)
 
 

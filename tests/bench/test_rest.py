@@ -9,3 +9,4 @@ def test_rest_drives_every_request_of_the_mix_without_errors(run_bench, tmp_path
     for kind in ("list conversations", "page messages", "send", "mark read"):
         assert report["app"][kind]["count"] > 0 and report["app"][kind]["errors"] == 0, report["app"][kind]
         assert report["floor"][kind]["count"] > 0 and report["floor"][kind]["errors"] == 0, report["floor"][kind]
+    assert report["server"]["cpu_ms_per_request"] > 0, report["server"]
