@@ -194,7 +194,8 @@ def list_conversations(user_id, *, archived=False, cursor=None, limit=20):
 
 def unread_by(user_id, last_read_seq):
     """What counts as unread for a participant: messages from others after their read position
-    (`last_read_seq`, a value or a column), not deleted, not system messages."""
+    (`user_id` and `last_read_seq`: values, columns or bound parameters), not deleted, not system
+    messages."""
     return and_(Message.seq > last_read_seq, Message.sender_id != user_id, Message.deleted_at.is_(None),
                 Message.kind == "user")
 
