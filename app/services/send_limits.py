@@ -1,22 +1,53 @@
 """The per-user sending limit: SEND_RATE_LIMIT messages in any SEND_RATE_WINDOW_SECONDS, counted
 in Redis so every API worker and realtime process shares it.
 
-A moving window (the `limits` package's MovingWindowRateLimiter): Redis keeps the time of each
-of the last SEND_RATE_LIMIT sends, so the wait it announces is exact. Once the oldest of them
-leaves the window one more send fits: a client that waits Retry-After seconds succeeds (unless
-another of its devices sent meanwhile).
+A moving window: Redis keeps the time of each of the last SEND_RATE_LIMIT sends, newest first,
+so the wait it announces is exact. Once the oldest of them leaves the window one more send fits:
+a client that waits Retry-After seconds succeeds (unless another of its devices sent meanwhile).
+
+The window is the one of the `limits` package's MovingWindowRateLimiter (same list, same key,
+same rule), taken and read in one script: the package needs two round trips for that (its `hit`,
+then `get_window_stats` for the headers), and a send pays for every round trip.
 """
 import math
 import time
 from dataclasses import dataclass
 
 from flask import current_app
-from limits import RateLimitItemPerSecond
-from limits.storage import RedisStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from app.errors import RateLimited
-from app.redis_client import get_redis
+from app.redis_client import get_redis, key
+
+# KEYS[1]: the user's send times, newest first. ARGV: now, the limit, the window in seconds.
+# Takes a slot if the limit-th newest send is out of the window (what `limits` checks), then reads
+# the window as `limits` does: the number of sends in it and the time of the oldest (a binary
+# search over the list, which is sorted). Returns {taken (1 or 0), that number, that time}.
+_TAKE_SLOT = """
+local now, limit, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local since = now - window
+local last = redis.call('LINDEX', KEYS[1], limit - 1)
+local taken = not (last and tonumber(last) >= since)
+if taken then
+  redis.call('LPUSH', KEYS[1], ARGV[1])
+  redis.call('LTRIM', KEYS[1], 0, limit - 1)
+  redis.call('EXPIRE', KEYS[1], window)
+end
+local low, high, oldest = 0, limit - 1, nil
+while low <= high do
+  local mid = math.floor((low + high) / 2)
+  local at = tonumber(redis.call('LINDEX', KEYS[1], mid))
+  if at and at >= since then
+    oldest = mid
+    low = mid + 1
+  else
+    high = mid - 1
+  end
+end
+if oldest == nil then
+  return {taken and 1 or 0, 0, ARGV[1]}
+end
+return {taken and 1 or 0, oldest + 1, redis.call('LINDEX', KEYS[1], oldest)}
+"""
 
 
 @dataclass(frozen=True)
@@ -39,29 +70,28 @@ def take_send_slot(user_id):
     Raises RateLimited (429, with Retry-After and X-RateLimit-* headers) when the quota is spent;
     a refused attempt does not count.
     """
-    limiter, item = _limiter(), _item()
-    accepted = limiter.hit(item, str(user_id))
-    stats = limiter.get_window_stats(item, str(user_id))
-    quota = Quota(item.amount, stats.remaining, stats.reset_time)
-    if not accepted:
+    limit, window = current_app.config["SEND_RATE_LIMIT"], current_app.config["SEND_RATE_WINDOW_SECONDS"]
+    now = time.time()
+    taken, in_window, oldest = _script()(keys=[_window_key(user_id, limit, window)], args=[now, limit, window])
+    quota = Quota(limit, limit - in_window, float(oldest) + window)
+    if not taken:
         # Whole seconds, strictly past the moment the oldest send leaves the window.
-        retry_after = math.floor(max(stats.reset_time - time.time(), 0)) + 1
-        raise RateLimited(f"sending limit of {item.amount} messages per {item.multiples} s reached",
+        retry_after = math.floor(max(quota.reset_at - now, 0)) + 1
+        raise RateLimited(f"sending limit of {limit} messages per {window} s reached",
                           headers={**quota.headers(), "Retry-After": str(retry_after)},
                           details={"retry_after": retry_after})
     return quota
 
 
-def _item():
-    config = current_app.config
-    return RateLimitItemPerSecond(config["SEND_RATE_LIMIT"], config["SEND_RATE_WINDOW_SECONDS"])
+def _window_key(user_id, limit, window):
+    # The key `limits` gives a RateLimitItemPerSecond(limit, window) for this user under the prefix
+    # this service used with it: processes of either version share a user's window while they run.
+    return key(f"ratelimit:send:LIMITER/{user_id}/{limit}/{window}/second")
 
 
-def _limiter():
-    """This app's limiter, on the app's own Redis connection pool (built once per app)."""
-    limiter = current_app.extensions.get("send_limiter")
-    if limiter is None:
-        storage = RedisStorage(current_app.config["REDIS_URL"], connection_pool=get_redis().connection_pool,
-                               key_prefix=current_app.config["REDIS_KEY_PREFIX"] + "ratelimit:send")
-        limiter = current_app.extensions["send_limiter"] = MovingWindowRateLimiter(storage)
-    return limiter
+def _script():
+    """The script, registered on the app's Redis client once per app."""
+    scripts = current_app.extensions.setdefault("send_limit_scripts", {})
+    if "take" not in scripts:
+        scripts["take"] = get_redis().register_script(_TAKE_SLOT)
+    return scripts["take"]
