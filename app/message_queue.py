@@ -8,6 +8,7 @@ publishes the event once per process holding at least one of them, with the list
 there, in one Lua script: one round trip and one PUBLISH per process concerned, however many
 processes run. Each process emits to its local sockets only; a process holding no recipient never
 hears of the event; the emitting process emits to the recipients it holds itself, without Redis.
+What one action tells several audiences goes in one `EventBatch`: one script call for all of it.
 
 python-socketio's shared channel `<prefix>socketio` is still subscribed, for what python-socketio
 itself publishes there (disconnecting or moving a connection it does not find in this process);
@@ -61,30 +62,82 @@ def route_key(user_id):
     return key("presence", "route", user_id)
 
 
-# KEYS: the route key of each recipient. ARGV: the channel of a process minus its id, the id of
-# the calling process, the event (JSON), then the recipients' ids in the order of KEYS.
-# Publishes "<ids of its recipients, comma-separated>\n<event>" on the channel of every other
-# process holding a recipient; returns the ids of the recipients the calling process holds.
+# KEYS: the route key of each recipient of each event, the events one after the other. ARGV: the
+# channel of a process minus its id, the id of the calling process, the number of events N, the N
+# events (JSON), how many recipients each has, then the recipients' ids in the order of KEYS.
+# For each event in turn, publishes "<ids of its recipients, comma-separated>\n<event>" on the
+# channel of every other process holding one of them; returns, per event, the ids of the
+# recipients the calling process holds.
 _ROUTE = """
-local held, order = {}, {}
-for i, route in ipairs(KEYS) do
-  for _, process in ipairs(redis.call('SMEMBERS', route)) do
-    local ids = held[process]
-    if ids == nil then
-      ids = {}
-      held[process] = ids
-      order[#order + 1] = process
+local events = tonumber(ARGV[3])
+local first_id = 3 + 2 * events
+local here, k = {}, 0
+for e = 1, events do
+  local held, order = {}, {}
+  for _ = 1, tonumber(ARGV[3 + events + e]) do
+    k = k + 1
+    for _, process in ipairs(redis.call('SMEMBERS', KEYS[k])) do
+      local ids = held[process]
+      if ids == nil then
+        ids = {}
+        held[process] = ids
+        order[#order + 1] = process
+      end
+      ids[#ids + 1] = ARGV[first_id + k]
     end
-    ids[#ids + 1] = ARGV[i + 3]
   end
-end
-for _, process in ipairs(order) do
-  if process ~= ARGV[2] then
-    redis.call('PUBLISH', ARGV[1] .. process, table.concat(held[process], ',') .. '\\n' .. ARGV[3])
+  for _, process in ipairs(order) do
+    if process ~= ARGV[2] then
+      redis.call('PUBLISH', ARGV[1] .. process, table.concat(held[process], ',') .. '\\n' .. ARGV[3 + e])
+    end
   end
+  here[e] = held[ARGV[2]] or {}
 end
-return held[ARGV[2]] or {}
+return here
 """
+
+
+class EventBatch:
+    """Events for users, routed together in one round trip to Redis (one script call) when sent,
+    in the order they were added: what one action tells several audiences (a new message: the
+    other participants and the sender's devices) costs one round trip, not one per event."""
+
+    def __init__(self):
+        self.events = []  # (envelope, recipient ids)
+
+    def emit_to_users(self, event, payload, user_ids):
+        """Add `event` for every connection of each of `user_ids` (see `emit_to_users`)."""
+        self._add(_envelope(event, payload), user_ids)
+
+    def _add(self, envelope, user_ids):
+        user_ids = list(dict.fromkeys(user_ids))
+        if user_ids:
+            self.events.append((envelope, user_ids))
+
+    def send(self):
+        """Route the events. Never raises for Redis being unreachable: they are dropped, logged and
+        counted, as the processes that could not hear them tell their clients to catch up."""
+        if not self.events:
+            return
+        manager = socketio.server.manager
+        scripts = current_app.extensions.setdefault("message_queue_scripts", {})
+        if "route" not in scripts:
+            scripts["route"] = get_redis().register_script(_ROUTE)
+        recipients = [uid for _, user_ids in self.events for uid in user_ids]
+        try:
+            here = scripts["route"](
+                keys=[route_key(uid) for uid in recipients],
+                args=[manager.channel + ":", PROCESS_ID, len(self.events),
+                      *(json.dumps(envelope) for envelope, _ in self.events),
+                      *(len(user_ids) for _, user_ids in self.events), *recipients])
+        except redis.RedisError as exc:
+            log.warning("message queue: could not route %s (%s); its recipients' processes will resync",
+                        ", ".join(envelope["event"] for envelope, _ in self.events), exc.__class__.__name__)
+            metrics.QUEUE_PUBLISH_FAILURES.inc(len(self.events))
+            return
+        for (envelope, _), held in zip(self.events, here):
+            if held:
+                manager.emit_here(held, envelope)
 
 
 def emit_to_users(event, payload, user_ids, ending=()):
@@ -93,32 +146,23 @@ def emit_to_users(event, payload, user_ids, ending=()):
     With `ending` (sids of connections of those users), only those connections receive it, and
     are then disconnected. Never raises for Redis being unreachable: the event is dropped, logged
     and counted, as the processes that could not hear it tell their clients to catch up."""
-    manager = socketio.server.manager
-    # The moment the service hands the event over (right after its commit) travels with it.
-    envelope = {"event": event, "data": payload, "handed_over_at": time.time()}
+    envelope = _envelope(event, payload)
     if ending:
+        manager = socketio.server.manager
         here = [sid for sid in ending if manager.is_connected(sid, NAMESPACE)]
         if here:  # connections of this process are ended without Redis
             manager.emit_here((), {**envelope, "ending": here})
         if len(here) == len(ending):
             return
         envelope["ending"] = [sid for sid in ending if sid not in here]
-    user_ids = list(dict.fromkeys(user_ids))
-    if not user_ids:
-        return
-    scripts = current_app.extensions.setdefault("message_queue_scripts", {})
-    if "route" not in scripts:
-        scripts["route"] = get_redis().register_script(_ROUTE)
-    try:
-        here = scripts["route"](keys=[route_key(uid) for uid in user_ids],
-                                args=[manager.channel + ":", PROCESS_ID, json.dumps(envelope), *user_ids])
-    except redis.RedisError as exc:
-        log.warning("message queue: could not route %s (%s); its recipients' processes will resync",
-                    event, exc.__class__.__name__)
-        metrics.QUEUE_PUBLISH_FAILURES.inc()
-        return
-    if here:
-        manager.emit_here(here, envelope)
+    batch = EventBatch()
+    batch._add(envelope, user_ids)
+    batch.send()
+
+
+def _envelope(event, payload):
+    # The moment the service hands the event over (right after its commit) travels with it.
+    return {"event": event, "data": payload, "handed_over_at": time.time()}
 
 
 class MessageQueue(RedisManager):

@@ -24,12 +24,13 @@ def message_created(message, participants, event_seq):
     """A new message was stored (logged as `event_seq`): deliver it to the participants' sockets
     (and push to offline ones)."""
     payload = message_event(event_seq, message)
-    others = [uid for uid in participants if uid != message.sender_id]
-    emit_to_users("message_received", payload, others)
+    batch = message_queue.EventBatch()  # both events in one round trip to Redis
+    batch.emit_to_users("message_received", payload, [uid for uid in participants if uid != message.sender_id])
     if message.sender_id is not None:
         # The sender's devices (the sending one included) learn that the message is stored.
-        emit_to_users("message_sent", {**payload, "client_message_id": message.client_message_id},
-                      [message.sender_id])
+        batch.emit_to_users("message_sent", {**payload, "client_message_id": message.client_message_id},
+                            [message.sender_id])
+    batch.send()
     notifications.schedule_for_new_message(message)
 
 
