@@ -3,6 +3,11 @@ A window of two seconds, so the waits are short."""
 import time
 
 import pytest
+from limits import RateLimitItemPerSecond
+from limits.storage import RedisStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from app.redis_client import get_redis
 
 WINDOW = 2
 
@@ -43,3 +48,21 @@ def test_retry_after_is_in_the_body_too_and_never_more_than_the_window(client, s
 
     assert refused.get_json()["error"]["details"]["retry_after"] == int(refused.headers["Retry-After"])
     assert 1 <= int(refused.headers["Retry-After"]) <= WINDOW
+
+
+def test_sends_counted_by_the_previous_version_count_against_the_limit(client, app, short_window):
+    # It counted with the `limits` package's moving window: during a rolling deploy, processes of
+    # both versions share each user's window.
+    alice, bob = client.user("alice"), client.user("bob")
+    conversation = client.conversation(alice, bob)
+    with app.app_context():
+        storage = RedisStorage(app.config["REDIS_URL"], connection_pool=get_redis().connection_pool,
+                               key_prefix=app.config["REDIS_KEY_PREFIX"] + "ratelimit:send")
+        previous_version = MovingWindowRateLimiter(storage)
+        for _ in range(3):
+            previous_version.hit(RateLimitItemPerSecond(3, WINDOW), str(alice.id))
+
+    refused = send(client, alice, conversation, "one too many")
+
+    assert refused.status_code == 429
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
