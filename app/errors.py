@@ -91,6 +91,19 @@ class InvalidFields(ApiError):
         super().__init__("invalid fields: " + ", ".join(sorted(fields)), details={"fields": fields})
 
 
+class Unauthorized(ApiError):
+    status, code = 401, "unauthorized"
+    reason = "unauthorized"  # what session_ended says when this ends a live connection
+
+
+class TokenExpired(Unauthorized):
+    reason = "token_expired"
+
+
+class TokenRevoked(Unauthorized):
+    reason = "token_revoked"
+
+
 class RateLimited(ApiError):
     status, code = 429, "rate_limited"
 

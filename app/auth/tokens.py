@@ -33,7 +33,7 @@ def refresh_access_token():
 def blocklist(claims):
     """Refuse this token from now until it would have expired anyway (services.sessions.log_out)."""
     ttl = max(int(claims["exp"] - time.time()), 1)
-    get_redis().set(key("revoked", claims["jti"]), "1", ex=ttl)
+    get_redis().set(revoked_key(claims["jti"]), "1", ex=ttl)
 
 
 def claims_problem(claims):
@@ -49,8 +49,13 @@ def claims_problem(claims):
     return None
 
 
+def revoked_key(jti):
+    """The blocklist's entry for a token: present from its revocation until the token's expiry."""
+    return key("revoked", jti)
+
+
 def is_revoked(jti):
-    return bool(get_redis().exists(key("revoked", jti)))
+    return bool(get_redis().exists(revoked_key(jti)))
 
 
 def current_user_id():

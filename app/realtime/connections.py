@@ -4,8 +4,9 @@ The token is presented once, at connect. Two things end a connection later:
 - expiry: this process keeps a heap of (token expiry, sid) and ends each connection when its
   token expires (`end_expired`, called by the sweeper);
 - revocation: each connection is listed under its token (services.sessions), so logout can
-  disconnect it through the message queue. Every event also re-checks the token (`check_token`),
-  so a revocation whose notice was lost still takes effect.
+  disconnect it through the message queue. Every event also re-checks the token (`check_token`;
+  `send_message` has messages.send_message do it), so a revocation whose notice was lost still
+  takes effect.
 """
 import heapq
 import logging
@@ -19,24 +20,11 @@ from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 
 from app.auth.tokens import claims_problem, is_revoked
-from app.errors import ApiError
+from app.errors import TokenExpired, TokenRevoked, Unauthorized
 from app.realtime.budget import EventBudget, in_flight_slots
 from app.services import events, sessions
 
 log = logging.getLogger(__name__)
-
-
-class Unauthorized(ApiError):
-    status, code = 401, "unauthorized"
-    reason = "unauthorized"  # what session_ended says when this ends a live connection
-
-
-class TokenExpired(Unauthorized):
-    reason = "token_expired"
-
-
-class TokenRevoked(Unauthorized):
-    reason = "token_revoked"
 
 
 @dataclass
@@ -138,11 +126,12 @@ def unregister(sid):
     return connection
 
 
-def check_token(connection):
-    """Raise Unauthorized if the connection's token has expired or been revoked since connect."""
+def check_token(connection, revocation=True):
+    """Raise Unauthorized if the connection's token has expired or (unless `revocation` is False:
+    the event's service checks it itself, see namespace.acknowledged) been revoked since connect."""
     if connection.expires_at <= time.time():
         raise TokenExpired("token has expired")
-    if is_revoked(connection.jti):
+    if revocation and is_revoked(connection.jti):
         raise TokenRevoked("token has been revoked")
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import and_, bindparam, delete, exists, func, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import metrics
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, translate
+from app.auth import tokens
+from app.errors import Conflict, Forbidden, NotFound, TokenRevoked, ValidationFailed, translate
 from app.extensions import db
 from app.models import Message, MessageReaction, MessageVersion, Participant, ReplyParent, User
 from app.services import content as content_rules
@@ -75,7 +76,7 @@ log = logging.getLogger(__name__)
 
 
 def send_message(sender_id, conversation_id, content, client_message_id=None, image_ids=(), reply_to_id=None, *,
-                 door):
+                 door, token_id=None):
     """Store a message from a participant, with the images named in `image_ids`, and return a SendResult.
 
     `door` ("rest" or "socket") is where it came in: each stored message is counted and logged
@@ -87,14 +88,17 @@ def send_message(sender_id, conversation_id, content, client_message_id=None, im
     locked (images.attachable_images) and attached in the same transaction as the insert, so
     either the message is stored with all of them or nothing is attached. `@username` of a
     participant in the text mentions them (services.mentions).
-    Raises NotFound (not a participant), ValidationFailed (no text and no images, content too long
+    `token_id` (the jti of the sender's access token) is for a door that leaves the token's
+    revocation check to this call: it is made in the round trip that takes the sending slot, before
+    the commit (a retry, which takes no slot, makes it on its own), so a revoked token stores nothing.
+    Raises TokenRevoked (a revoked `token_id`), NotFound (not a participant), ValidationFailed (no text and no images, content too long
     as read (services.content), a bad image: field image_ids, or a reply_to_id that names no message
     of the conversation), Conflict (client_message_id already used in another conversation),
     RateLimited, ServiceUnavailable (S3 unreachable while checking images).
     """
     started = time.perf_counter()
     try:
-        result = _store(sender_id, conversation_id, content, client_message_id, image_ids, reply_to_id)
+        result = _store(sender_id, conversation_id, content, client_message_id, image_ids, reply_to_id, token_id)
     except Exception as exc:
         metrics.MESSAGES_REJECTED.labels(door, translate(exc).code).inc()
         raise
@@ -105,7 +109,7 @@ def send_message(sender_id, conversation_id, content, client_message_id=None, im
     return result
 
 
-def _store(sender_id, conversation_id, content, client_message_id, image_ids, reply_to_id):
+def _store(sender_id, conversation_id, content, client_message_id, image_ids, reply_to_id, token_id):
     text_ = content_rules.user_text("content", content or "", current_app.config["MESSAGE_MAX_LENGTH"],
                                     required=False)
     if not text_ and not image_ids:
@@ -118,6 +122,7 @@ def _store(sender_id, conversation_id, content, client_message_id, image_ids, re
             conversation_for(sender_id, conversation_id)
             original = client_message_id and _original(sender_id, client_message_id, conversation_id)
             if original:
+                _refuse_revoked(token_id)
                 return SendResult(original, created=False)
             attached = images.attachable_images(sender_id, conversation_id, list(image_ids))
         row = db.session.execute(_INSERT_MESSAGE, {
@@ -130,10 +135,11 @@ def _store(sender_id, conversation_id, content, client_message_id, image_ids, re
             raise ValidationFailed("reply_to_id", "not a message of this conversation")
         if row.id is None:  # a retry: this client_message_id is stored already
             db.session.rollback()
+            _refuse_revoked(token_id)
             return SendResult(_original(sender_id, client_message_id, conversation_id), created=False)
         # After the insert, so a retry never counts; before the commit, so concurrent sends never
         # exceed the limit. (A commit that then fails, PostgreSQL lost mid-send, keeps its slot.)
-        quota = take_send_slot(sender_id)
+        quota = take_send_slot(sender_id, token_id)
         for image in attached:
             image.message_id = row.id
         db.session.commit()
@@ -149,6 +155,12 @@ def _store(sender_id, conversation_id, content, client_message_id, image_ids, re
     set_committed_value(message, "reply_to", _parent(row, conversation_id))
     events.message_created(message, row.participant_ids, row.event_seq)
     return SendResult(message, created=True, quota=quota)
+
+
+def _refuse_revoked(token_id):
+    """Raises TokenRevoked if `token_id` is given and revoked."""
+    if token_id is not None and tokens.is_revoked(token_id):
+        raise TokenRevoked("token has been revoked")
 
 
 def _parent(row, conversation_id):

@@ -7,7 +7,8 @@ a client that waits Retry-After seconds succeeds (unless another of its devices 
 
 The window is the one of the `limits` package's MovingWindowRateLimiter (same list, same key,
 same rule), taken and read in one script: the package needs two round trips for that (its `hit`,
-then `get_window_stats` for the headers), and a send pays for every round trip.
+then `get_window_stats` for the headers), and a send pays for every round trip. For the same
+reason the script also checks, when asked, that the sender's token is not revoked.
 """
 import math
 import time
@@ -15,15 +16,20 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from app.errors import RateLimited
+from app.auth.tokens import revoked_key
+from app.errors import RateLimited, TokenRevoked
 from app.redis_client import get_redis, key
 
-# KEYS[1]: the user's send times, newest first. ARGV: now, the limit, the window in seconds.
-# Takes a slot if the limit-th newest send is out of the window (what `limits` checks), then reads
+# KEYS[1]: the user's send times, newest first; KEYS[2], if given: the blocklist's entry for the
+# sender's token (app/auth/tokens.py). ARGV: now, the limit, the window in seconds.
+# Returns {-1} if that entry exists (the token is revoked), taking nothing. Else takes a slot if the limit-th newest send is out of the window (what `limits` checks), then reads
 # the window as `limits` does: the number of sends in it and the time of the oldest (a binary
 # search over the list, which is sorted). Returns {taken (1 or 0), that number, that time}.
 _TAKE_SLOT = """
 local now, limit, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then
+  return {-1}
+end
 local since = now - window
 local last = redis.call('LINDEX', KEYS[1], limit - 1)
 local taken = not (last and tonumber(last) >= since)
@@ -64,15 +70,20 @@ class Quota:
         }
 
 
-def take_send_slot(user_id):
+def take_send_slot(user_id, token_id=None):
     """Count one message against the user's quota and return what is left.
 
     Raises RateLimited (429, with Retry-After and X-RateLimit-* headers) when the quota is spent;
-    a refused attempt does not count.
+    a refused attempt does not count. With `token_id` (the jti of the sender's access token), first
+    raises TokenRevoked, counting nothing, if that token is revoked.
     """
     limit, window = current_app.config["SEND_RATE_LIMIT"], current_app.config["SEND_RATE_WINDOW_SECONDS"]
     now = time.time()
-    taken, in_window, oldest = _script()(keys=[_window_key(user_id, limit, window)], args=[now, limit, window])
+    keys = [_window_key(user_id, limit, window)] + ([revoked_key(token_id)] if token_id is not None else [])
+    taken, *rest = _script()(keys=keys, args=[now, limit, window])
+    if taken == -1:
+        raise TokenRevoked("token has been revoked")
+    in_window, oldest = rest
     quota = Quota(limit, limit - in_window, float(oldest) + window)
     if not taken:
         # Whole seconds, strictly past the moment the oldest send leaves the window.

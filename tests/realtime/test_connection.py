@@ -90,6 +90,23 @@ def test_event_after_a_revocation_whose_notice_was_lost_is_refused_and_ends_the_
     socket.wait_disconnected()
     history = api.as_user(bob, "get", f"/conversations/{conversation_id}/messages").json()["items"]
     assert history == []
+    assert api.send(bob, conversation_id, "next")["seq"] == 1  # the refused send left no gap
+
+
+def test_a_retry_after_a_revocation_whose_notice_was_lost_is_refused_too(app, api, connect):
+    alice, bob = api.user(), api.user()
+    conversation_id = api.conversation(alice, bob)
+    socket = connect(alice)
+    message = {"conversation_id": conversation_id, "content": "hello", "client_message_id": "once"}
+    stored = socket.call("send_message", message)
+    with app.app_context():
+        get_redis().set(key("revoked", decode_token(alice.token)["jti"]), "1", ex=60)
+
+    retry = socket.call("send_message", message)
+
+    assert stored["ok"]
+    assert retry == {"ok": False, "error": {"code": "unauthorized", "message": "token has been revoked"}}
+    socket.wait_disconnected()
 
 
 def test_every_event_answers_bad_input_with_an_error_ack_and_keeps_the_connection(api, connect):
