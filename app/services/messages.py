@@ -91,10 +91,11 @@ def send_message(sender_id, conversation_id, content, client_message_id=None, im
     `token_id` (the jti of the sender's access token) is for a door that leaves the token's
     revocation check to this call: it is made in the round trip that takes the sending slot, before
     the commit (a retry, which takes no slot, makes it on its own), so a revoked token stores nothing.
-    Raises TokenRevoked (a revoked `token_id`), NotFound (not a participant), ValidationFailed (no text and no images, content too long
-    as read (services.content), a bad image: field image_ids, or a reply_to_id that names no message
-    of the conversation), Conflict (client_message_id already used in another conversation),
-    RateLimited, ServiceUnavailable (S3 unreachable while checking images).
+    Raises TokenRevoked (a revoked `token_id`), NotFound (not a participant), ValidationFailed (no
+    text and no images, content too long as read (services.content), a bad image: field image_ids,
+    or a reply_to_id that names no message of the conversation), Conflict (client_message_id
+    already used in another conversation), RateLimited, ServiceUnavailable (S3 unreachable while
+    checking images).
     """
     started = time.perf_counter()
     try:

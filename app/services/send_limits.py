@@ -22,9 +22,10 @@ from app.redis_client import get_redis, key
 
 # KEYS[1]: the user's send times, newest first; KEYS[2], if given: the blocklist's entry for the
 # sender's token (app/auth/tokens.py). ARGV: now, the limit, the window in seconds.
-# Returns {-1} if that entry exists (the token is revoked), taking nothing. Else takes a slot if the limit-th newest send is out of the window (what `limits` checks), then reads
-# the window as `limits` does: the number of sends in it and the time of the oldest (a binary
-# search over the list, which is sorted). Returns {taken (1 or 0), that number, that time}.
+# Returns {-1} if that entry exists (the token is revoked), taking nothing. Else takes a slot if
+# the limit-th newest send is out of the window (what `limits` checks), then reads the window as
+# `limits` does: the number of sends in it and the time of the oldest (a binary search over the
+# list, which is sorted). Returns {taken (1 or 0), that number, that time}.
 _TAKE_SLOT = """
 local now, limit, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then
