@@ -79,14 +79,20 @@ class Pair:
     def _reconnect(self, url):
         """Reconnect as Socket.IO clients do: python-socketio's backoff (1, 2, 4, 5, 5 ... s, +-50 %),
         each attempt waiting --client-wait seconds for the connect to complete (python-socketio's
-        own reconnection waits 1 s, socket.io's browser client 20 s)."""
+        own reconnection waits 1 s, socket.io's browser client 20 s).
+
+        An attempt fails with ConnectionError, or with ValueError when the server closes the
+        WebSocket right after its handshake: a process that is leaving still accepts connections
+        until Gunicorn closes its listener, and gevent-websocket completes the handshake before
+        the app can refuse the session (engineio: "Invalid empty packet received"). python-socketio's
+        own reconnection catches both alike."""
         for attempt in itertools.count():
             gevent.sleep(min(2 ** attempt, 5) * random.uniform(0.5, 1.5))
             try:
                 self.recipient.connect(url, auth={"token": self.recipient_token}, namespaces=[NAMESPACE],
                                        transports=["websocket"], wait_timeout=self.client_wait)
                 return
-            except socketio.exceptions.ConnectionError:
+            except (socketio.exceptions.ConnectionError, ValueError):
                 continue
 
     def _connected(self):
