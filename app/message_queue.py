@@ -29,6 +29,7 @@ silently:
   knows no unix:// sockets);
 - it measures each event's delivery latency, from the moment a service hands it over (right after
   its commit) to its emit to this process's sockets, and counts what it could not publish or route;
+- a disconnect costs O(rooms of the connection), not O(connections) (app/room_index.py);
 - `before_delivery(event, payload, local_sids)` runs before an event reaches this process's
   connections (`local_sids()` lists them): the realtime tier drops what they cached of a
   conversation whose participants changed.
@@ -49,6 +50,7 @@ from socketio import RedisManager
 from app import metrics, outages
 from app.extensions import socketio
 from app.redis_client import blocking_pool, get_redis, key
+from app.room_index import RoomIndex
 from app.rooms import NAMESPACE, user_room
 
 log = logging.getLogger(__name__)
@@ -165,7 +167,7 @@ def _envelope(event, payload):
     return {"event": event, "data": payload, "handed_over_at": time.time()}
 
 
-class MessageQueue(RedisManager):
+class MessageQueue(RoomIndex, RedisManager):
     RESUBSCRIBE_SECONDS = 0.5
 
     def __init__(self, url, channel, config, on_resubscribed, before_delivery):
