@@ -15,7 +15,7 @@ import log_format
 from app import metrics
 from app.errors import ApiError, InternalError, ServiceUnavailable, Unauthorized, as_api_error
 from app.extensions import db, socketio
-from app.realtime import connections, presence, shutdown, sweeper, typing
+from app.realtime import admission, connections, presence, shutdown, sweeper, typing
 from app.realtime.schemas import (ConversationRefSchema, HeartbeatSchema, MessageRefSchema,
                                   SocketSendMessageSchema)
 from app.realtime.server import refusal
@@ -90,7 +90,8 @@ class MessagingNamespace(Namespace):
     def on_connect(self, auth=None):
         context = bind_connection(request.sid, None)
         try:
-            self._connect(auth)
+            with admission.turn():  # connects take turns (app/realtime/admission.py)
+                self._connect(auth)
         finally:
             log_format.unbind(context)
 
