@@ -35,8 +35,18 @@ def error_body(code, message, details=None, request_id=None):
     return body
 
 
+def redis_pool_timeout(exc):
+    """Whether `exc` is a wait for a pooled Redis connection that timed out (REDIS_POOL_SIZE in use
+    for POOL_TIMEOUT_SECONDS, app/redis_client.py): this process is overloaded, Redis is not
+    unreachable. redis-py's blocking pool raises a plain ConnectionError for it, told by its message."""
+    return isinstance(exc, redis.exceptions.ConnectionError) and exc.args == ("No connection available.",)
+
+
 def dependency_of(exc):
-    """"postgres" or "redis" when `exc` says that dependency is unreachable, else None."""
+    """"postgres" or "redis" when `exc` says that dependency is unreachable, else None. A pool
+    timeout is not one: the dependency answers, this process has too much to ask of it."""
+    if redis_pool_timeout(exc):
+        return None
     for errors, name in ((DATABASE_ERRORS, "postgres"), (REDIS_ERRORS, "redis")):
         if isinstance(exc, errors):
             return name
@@ -126,6 +136,8 @@ def as_api_error(exc):
     dependency found unreachable is reported to app/outages.py, a pool timeout counted."""
     if isinstance(exc, sqlalchemy.exc.TimeoutError):
         metrics.DB_POOL_TIMEOUTS.inc()
+    elif redis_pool_timeout(exc):
+        metrics.REDIS_POOL_TIMEOUTS.inc()
     dependency = dependency_of(exc)
     if dependency:
         outages.lost(dependency, exc)
@@ -135,9 +147,9 @@ def as_api_error(exc):
 def translate(exc):
     """The ApiError that stands for `exc`, with no side effect.
 
-    Schema errors name the fields; PostgreSQL or Redis being unreachable, or no pooled database
-    connection free in time, is a 503 to retry shortly; anything unexpected is an InternalError
-    (the caller logs it).
+    Schema errors name the fields; PostgreSQL or Redis being unreachable, or no pooled database or
+    Redis connection free in time, is a 503 to retry shortly; anything unexpected is an
+    InternalError (the caller logs it).
     """
     if isinstance(exc, ApiError):
         return exc
@@ -145,6 +157,8 @@ def translate(exc):
         return InvalidFields(exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages})
     if isinstance(exc, sqlalchemy.exc.TimeoutError):
         return ServiceUnavailable("database busy, retry shortly", headers={"Retry-After": "1"})
+    if redis_pool_timeout(exc):
+        return ServiceUnavailable("server busy, retry shortly", headers={"Retry-After": "1"})
     dependency = dependency_of(exc)
     if dependency:
         return ServiceUnavailable(f"{'database' if dependency == 'postgres' else dependency} unavailable, "

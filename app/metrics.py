@@ -69,6 +69,8 @@ DB_POOL_OVERFLOW = Gauge(
     multiprocess_mode="livesum")
 DB_POOL_TIMEOUTS = Counter(
     "messaging_db_pool_timeouts_total", "Waits for a pooled PostgreSQL connection that timed out (DATABASE_POOL_TIMEOUT)")
+REDIS_POOL_TIMEOUTS = Counter(
+    "messaging_redis_pool_timeouts_total", "Waits for a pooled Redis connection that timed out (REDIS_POOL_SIZE in use)")
 DEPENDENCY_UP = Gauge(
     "messaging_dependency_up", "Whether this process reaches the dependency (0 from a failure until it answers again)",
     ["dependency"], multiprocess_mode="livemin")

@@ -12,7 +12,7 @@ import logging
 import time
 
 from app import outages
-from app.errors import dependency_of
+from app.errors import dependency_of, redis_pool_timeout
 from app.extensions import db, socketio
 from app.realtime import catch_up, connections, presence, registry, shutdown, typing
 
@@ -61,6 +61,8 @@ def _run(app):
                 dependency = dependency_of(exc)
                 if dependency:
                     outages.lost(dependency, exc)
+                elif redis_pool_timeout(exc):  # overload, not an outage, nor a bug
+                    log.warning("realtime sweeper round skipped: no pooled Redis connection was free")
                 else:
                     log.exception("realtime sweeper round failed; retrying next tick")
             finally:

@@ -1,6 +1,9 @@
 from urllib.parse import quote
 
+from prometheus_client import REGISTRY
 from sqlalchemy import make_url
+
+from app import redis_client
 
 from devstack.net import free_port
 from tests.helpers import ApiClient, embedded_service
@@ -101,3 +104,23 @@ def test_service_recovers_after_redis_restarts(client, stack):
     sent = client.as_user(alice, "post", f"/conversations/{conversation}/messages", json={"content": "still here"})
     assert sent.status_code == 201
     assert client.post("/auth/login", json={"username": "bob", "password": "correct horse battery"}).status_code == 200
+
+
+def test_a_request_finding_every_pooled_redis_connection_busy_gets_a_503_and_redis_is_not_reported_down(
+        client, make_app, monkeypatch, caplog):
+    alice = client.user("alice")
+    monkeypatch.setattr(redis_client, "POOL_TIMEOUT_SECONDS", 0.1)
+    app = make_app({"REDIS_POOL_SIZE": 1})
+    held = app.extensions["redis"].connection_pool.get_connection()  # the pool's only connection
+    timeouts_before = REGISTRY.get_sample_value("messaging_redis_pool_timeouts_total") or 0
+    try:
+        response = app.test_client().get("/users/me", headers=alice.headers)
+    finally:
+        app.extensions["redis"].connection_pool.release(held)
+
+    assert response.status_code == 503
+    error = response.get_json()["error"]
+    assert (error["code"], error["message"]) == ("service_unavailable", "server busy, retry shortly")
+    assert response.headers["Retry-After"] == "1"
+    assert REGISTRY.get_sample_value("messaging_redis_pool_timeouts_total") == timeouts_before + 1
+    assert "redis connection lost" not in caplog.text
