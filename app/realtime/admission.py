@@ -1,4 +1,4 @@
-"""Connects take turns: how many run at once in this process.
+"""How connects run: taking turns, newest first, each in a greenlet of its own.
 
 A connect checks the token, registers the connection in Redis and announces its user online (a
 Redis script, a PostgreSQL query for the contacts, a publish): one pooled Redis connection at a
@@ -7,20 +7,33 @@ time, and one PostgreSQL connection for the query. When thousands of clients con
 every pooled Redis connection: connects and events waited out the pool's timeout and failed, each
 refused client retried, and the storm fed itself (bench/RESULTS.md, "Target 3: reconnect storm").
 
-So at most `slots_for(config)` connects run at once, half the smaller of the two pools, and the
-others wait their turn: their clients see a slower connect, not a refusal, and the rest of each
-pool stays with the events of the connections already here. The bound follows the pool settings
-(REDIS_POOL_SIZE, DATABASE_POOL_SIZE) rather than being one more.
+So at most `slots_for(config)` connects run at once, half the smaller of the two pools (the bound
+follows REDIS_POOL_SIZE and DATABASE_POOL_SIZE rather than being one more setting), and the rest
+of each pool stays with the events of the connections already here. The others wait, and the
+newest is served first: Socket.IO runs a connect in its connection's reader, so a client that gave
+up waiting (python-socketio waits `wait_timeout` for the namespace, 1 s by default; the bench, as
+socket.io's browser client, 20 s) is noticed only once its connect has run. Served in order of
+arrival, a long queue serves only clients that have left, each accepted then disconnected, while
+those still waiting time out behind them, and no one gets in: the storm of the first benchmark
+with turns (bench/RESULTS.md). Newest first, those still waiting get in; a connect that waited
+PATIENCE_SECONDS is refused `service_unavailable` (its client retries) rather than served late.
 
-Socket.IO runs a connect in its connection's reader, so a client that gives up while its connect
-waits (python-socketio waits `wait_timeout` for the namespace, 1 s by default) is noticed only
-once the connect has run: it is then accepted, and disconnected at once, as any client that leaves.
+A connection's reader lives as long as the connection, and a connect runs deep (JWT, SQLAlchemy,
+Redis scripts): the stack memory it touches would stay with the reader, about 20 KiB per
+connection (bench/RESULTS.md, target 2). `apart` runs it in a greenlet that ends with it.
 """
-import threading
+import contextvars
 
+import gevent
 from flask import current_app
+from gevent.event import Event
 
-_slots = None
+from app.errors import ServiceUnavailable
+
+# Well within the 20 s socket.io's browser client waits for a connection.
+PATIENCE_SECONDS = 5
+
+_turns = None
 
 
 def slots_for(config):
@@ -29,10 +42,50 @@ def slots_for(config):
     return max(1, min(config["REDIS_POOL_SIZE"], database_pool) // 2)
 
 
+class Turns:
+    """A context manager: at most `slots` holders at once; waiters are served newest first, and one
+    that waited `patience` seconds raises ServiceUnavailable. For greenlets of one process."""
+
+    def __init__(self, slots, patience):
+        self.free, self.patience = slots, patience
+        self.waiting = []  # one Event per waiter, oldest first
+
+    def __enter__(self):
+        if self.free:
+            self.free -= 1
+            return self
+        turn = Event()
+        self.waiting.append(turn)
+        if not turn.wait(self.patience):  # set in the meantime: the slot was handed over (__exit__)
+            self.waiting.remove(turn)
+            raise ServiceUnavailable("server busy, retry shortly")
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.waiting:
+            self.waiting.pop().set()  # the slot goes straight to the newest waiter
+        else:
+            self.free += 1
+
+
 def turn():
-    """The semaphore a connect holds while it runs (a gevent one in the realtime processes:
-    threading is monkey-patched there); made at the first connect, from the app's settings."""
-    global _slots
-    if _slots is None:
-        _slots = threading.BoundedSemaphore(slots_for(current_app.config))
-    return _slots
+    """This process's Turns, made at the first connect from the app's settings."""
+    global _turns
+    if _turns is None:
+        _turns = Turns(slots_for(current_app.config), PATIENCE_SECONDS)
+    return _turns
+
+
+def apart(function, *args):
+    """function(*args) in a greenlet of its own, in a copy of the caller's context (Flask's request
+    and app contexts, the log fields), waited for: returns what it returns, raises what it raises."""
+    def outcome():
+        try:
+            return function(*args), None
+        except Exception as exc:  # re-raised below, in the caller: gevent would print it as a crash
+            return None, exc
+
+    result, error = gevent.spawn(contextvars.copy_context().run, outcome).get()
+    if error is not None:
+        raise error
+    return result

@@ -88,25 +88,22 @@ def acknowledged(schema=None, service_checks_revocation=False):
 
 class MessagingNamespace(Namespace):
     def on_connect(self, auth=None):
-        context = bind_connection(request.sid, None)
-        try:
-            with admission.turn():  # connects take turns (app/realtime/admission.py)
-                self._connect(auth)
-        finally:
-            log_format.unbind(context)
+        admission.apart(self._connect, auth)  # in a greenlet of its own (app/realtime/admission.py)
 
     def _connect(self, auth):
+        bind_connection(request.sid, None)  # in the connect's own context (admission.apart): no unbind needed
         try:
             shutdown.state.check_open()
-            claims = connections.authenticate(auth)
-            if not socketio.server.manager.wait_until_receiving(SUBSCRIBE_WAIT_SECONDS):
-                # Events routed here now would reach no one, and the client's catch-up would not cover them.
-                raise ServiceUnavailable("this server does not hear the message queue yet: retry shortly")
-            connection = connections.register(request.sid, claims)
-            log_format.bind(user_id=connection.user_id)
-            join_room(user_room(connection.user_id))
-            presence.connected(connection.user_id, request.sid)
-        except ApiError as exc:  # Unauthorized, or ServiceUnavailable while this process is leaving
+            with admission.turn():  # connects take turns, newest first; raises ServiceUnavailable if it waited too long
+                claims = connections.authenticate(auth)
+                if not socketio.server.manager.wait_until_receiving(SUBSCRIBE_WAIT_SECONDS):
+                    # Events routed here now would reach no one, and the client's catch-up would not cover them.
+                    raise ServiceUnavailable("this server does not hear the message queue yet: retry shortly")
+                connection = connections.register(request.sid, claims)
+                log_format.bind(user_id=connection.user_id)
+                join_room(user_room(connection.user_id))
+                presence.connected(connection.user_id, request.sid)
+        except ApiError as exc:  # Unauthorized, or ServiceUnavailable (leaving, or busy)
             self._refused(exc.code, exc.message)
             raise ConnectionRefusedError(exc.message, {"code": exc.code})
         except Exception as exc:
