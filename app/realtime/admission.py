@@ -17,12 +17,15 @@ arrival, a long queue serves only clients that have left, each accepted then dis
 those still waiting time out behind them, and no one gets in: the storm of the first benchmark
 with turns (bench/RESULTS.md). Newest first, those still waiting get in; a connect that waited
 PATIENCE_SECONDS is refused `service_unavailable` (its client retries) rather than served late.
+Disconnects take the same turns (without a limit on the wait): each writes to Redis and announces
+its user offline, and thousands at once (clients that gave up, a mass drop) drained the pool too.
 
 A connection's reader lives as long as the connection, and a connect runs deep (JWT, SQLAlchemy,
 Redis scripts): the stack memory it touches would stay with the reader, about 20 KiB per
 connection (bench/RESULTS.md, target 2). `apart` runs it in a greenlet that ends with it.
 """
 import contextvars
+from contextlib import contextmanager
 
 import gevent
 from flask import current_app
@@ -43,36 +46,39 @@ def slots_for(config):
 
 
 class Turns:
-    """A context manager: at most `slots` holders at once; waiters are served newest first, and one
-    that waited `patience` seconds raises ServiceUnavailable. For greenlets of one process."""
+    """At most `slots` holders at once, for greenlets of one process; waiters are served newest first."""
 
-    def __init__(self, slots, patience):
-        self.free, self.patience = slots, patience
+    def __init__(self, slots):
+        self.free = slots
         self.waiting = []  # one Event per waiter, oldest first
 
-    def __enter__(self):
+    @contextmanager
+    def taken(self, patience=None):
+        """Hold a slot while the block runs. With `patience`, raise ServiceUnavailable after waiting
+        that many seconds for one."""
         if self.free:
             self.free -= 1
-            return self
-        turn = Event()
-        self.waiting.append(turn)
-        if not turn.wait(self.patience):  # set in the meantime: the slot was handed over (__exit__)
-            self.waiting.remove(turn)
-            raise ServiceUnavailable("server busy, retry shortly")
-        return self
-
-    def __exit__(self, *exc_info):
-        if self.waiting:
-            self.waiting.pop().set()  # the slot goes straight to the newest waiter
         else:
-            self.free += 1
+            turn = Event()
+            self.waiting.append(turn)
+            # A waiter can time out and be handed the slot before it runs again: then the slot is its.
+            if not turn.wait(patience) and not turn.is_set():
+                self.waiting.remove(turn)
+                raise ServiceUnavailable("server busy, retry shortly")
+        try:
+            yield
+        finally:
+            if self.waiting:
+                self.waiting.pop().set()  # the slot goes straight to the newest waiter
+            else:
+                self.free += 1
 
 
-def turn():
-    """This process's Turns, made at the first connect from the app's settings."""
+def turns():
+    """This process's Turns, for connects and disconnects alike, made at the first one from the app's settings."""
     global _turns
     if _turns is None:
-        _turns = Turns(slots_for(current_app.config), PATIENCE_SECONDS)
+        _turns = Turns(slots_for(current_app.config))
     return _turns
 
 

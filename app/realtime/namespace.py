@@ -94,7 +94,8 @@ class MessagingNamespace(Namespace):
         bind_connection(request.sid, None)  # in the connect's own context (admission.apart): no unbind needed
         try:
             shutdown.state.check_open()
-            with admission.turn():  # connects take turns, newest first; raises ServiceUnavailable if it waited too long
+            # Connects take turns, newest first (app/realtime/admission.py); ServiceUnavailable after waiting too long.
+            with admission.turns().taken(admission.PATIENCE_SECONDS):
                 claims = connections.authenticate(auth)
                 if not socketio.server.manager.wait_until_receiving(SUBSCRIBE_WAIT_SECONDS):
                     # Events routed here now would reach no one, and the client's catch-up would not cover them.
@@ -123,6 +124,10 @@ class MessagingNamespace(Namespace):
         log.info("socket refused", extra={"code": code, "reason": reason})
 
     def on_disconnect(self, reason=None):
+        with admission.turns().taken():  # disconnects take the connects' turns (app/realtime/admission.py)
+            self._disconnect(reason)
+
+    def _disconnect(self, reason):
         connection = connections.unregister(request.sid)
         if connection is None:
             return

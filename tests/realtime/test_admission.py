@@ -9,10 +9,10 @@ from app.realtime.admission import Turns
 
 
 def test_waiting_connects_are_served_newest_first_and_never_more_than_the_slots_at_once():
-    turns, served, running = Turns(slots=2, patience=10), [], []
+    turns, served, running = Turns(slots=2), [], []
 
     def connect(name):
-        with turns:
+        with turns.taken(patience=10):
             running.append(name)
             served.append((name, len(running)))
             gevent.sleep(0)  # the others queue meanwhile
@@ -26,16 +26,16 @@ def test_waiting_connects_are_served_newest_first_and_never_more_than_the_slots_
 
 
 def test_a_connect_that_waited_its_patience_out_is_refused_and_gives_its_place_up():
-    turns, release = Turns(slots=1, patience=0.05), Event()
+    turns, release = Turns(slots=1), Event()
 
     def hold():
-        with turns:
+        with turns.taken():
             release.wait()
 
     holder = gevent.spawn(hold)
     gevent.sleep(0)
     with pytest.raises(ServiceUnavailable, match="server busy"):
-        with turns:
+        with turns.taken(patience=0.05):
             pass
     release.set()
     holder.join()
