@@ -14,15 +14,15 @@ newest is served first: Socket.IO runs a connect in its connection's reader, so 
 up waiting (python-socketio waits `wait_timeout` for the namespace, 1 s by default; the bench, as
 socket.io's browser client, 20 s) is noticed only once its connect has run. Served in order of
 arrival, a long queue serves only clients that have left, each accepted then disconnected, while
-those still waiting time out behind them, and no one gets in: the storm of the first benchmark
-with turns (bench/RESULTS.md). Newest first, those still waiting get in; a connect that waited
-PATIENCE_SECONDS is refused `service_unavailable` (its client retries) rather than served late.
-Disconnects take the same turns (without a limit on the wait): each writes to Redis and announces
-its user offline, and thousands at once (clients that gave up, a mass drop) drained the pool too.
+those still waiting time out behind them and queue again: in the 10,000-client storm nobody got
+back for 150 s. Newest first, those still waiting get in (all back 46 s after the new process was
+up), and the abandoned connects run last. (Refusing a connect that waited 5 s did worse: each
+retry costs a whole handshake; bench/RESULTS.md.) Disconnects take the same turns: each writes to
+Redis and announces its user offline, and thousands at once drained the Redis pool too.
 
 A connection's reader lives as long as the connection, and a connect runs deep (JWT, SQLAlchemy,
-Redis scripts): the stack memory it touches would stay with the reader, about 20 KiB per
-connection (bench/RESULTS.md, target 2). `apart` runs it in a greenlet that ends with it.
+Redis scripts): the stack memory it touches would stay with the reader, 5 KiB per connection
+(bench/RESULTS.md, target 2). `apart` runs it in a greenlet that ends with it.
 """
 import contextvars
 from contextlib import contextmanager
@@ -30,11 +30,6 @@ from contextlib import contextmanager
 import gevent
 from flask import current_app
 from gevent.event import Event
-
-from app.errors import ServiceUnavailable
-
-# Well within the 20 s socket.io's browser client waits for a connection.
-PATIENCE_SECONDS = 5
 
 _turns = None
 
@@ -53,18 +48,14 @@ class Turns:
         self.waiting = []  # one Event per waiter, oldest first
 
     @contextmanager
-    def taken(self, patience=None):
-        """Hold a slot while the block runs. With `patience`, raise ServiceUnavailable after waiting
-        that many seconds for one."""
+    def taken(self):
+        """Hold a slot while the block runs, once one is free."""
         if self.free:
             self.free -= 1
         else:
             turn = Event()
             self.waiting.append(turn)
-            # A waiter can time out and be handed the slot before it runs again: then the slot is its.
-            if not turn.wait(patience) and not turn.is_set():
-                self.waiting.remove(turn)
-                raise ServiceUnavailable("server busy, retry shortly")
+            turn.wait()  # set by the holder that hands its slot over (below)
         try:
             yield
         finally:
