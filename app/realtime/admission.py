@@ -18,7 +18,9 @@ those still waiting time out behind them and queue again: in the 10,000-client s
 back for 150 s. Newest first, those still waiting get in (all back 46 s after the new process was
 up), and the abandoned connects run last. (Refusing a connect that waited 5 s did worse: each
 retry costs a whole handshake; bench/RESULTS.md.) Disconnects take the same turns: each writes to
-Redis and announces its user offline, and thousands at once drained the Redis pool too.
+Redis and announces its user offline, and thousands at once drained the Redis pool too. They go
+before waiting connects: a disconnect can run in the message queue's listener (a logout's
+`session_ended` ends connections), which must not wait out a storm.
 
 A connection's reader lives as long as the connection, and a connect runs deep (JWT, SQLAlchemy,
 Redis scripts): the stack memory it touches would stay with the reader, 5 KiB per connection
@@ -41,26 +43,30 @@ def slots_for(config):
 
 
 class Turns:
-    """At most `slots` holders at once, for greenlets of one process; waiters are served newest first."""
+    """At most `slots` holders at once, for greenlets of one process. Waiters are served newest
+    first; one that asks `first` (a disconnect) before any of those, in order of arrival."""
 
     def __init__(self, slots):
         self.free = slots
         self.waiting = []  # one Event per waiter, oldest first
+        self.waiting_first = []
 
     @contextmanager
-    def taken(self):
+    def taken(self, first=False):
         """Hold a slot while the block runs, once one is free."""
         if self.free:
             self.free -= 1
         else:
             turn = Event()
-            self.waiting.append(turn)
+            (self.waiting_first if first else self.waiting).append(turn)
             turn.wait()  # set by the holder that hands its slot over (below)
         try:
             yield
         finally:
-            if self.waiting:
-                self.waiting.pop().set()  # the slot goes straight to the newest waiter
+            if self.waiting_first:
+                self.waiting_first.pop(0).set()  # the slot goes straight to the next waiter
+            elif self.waiting:
+                self.waiting.pop().set()
             else:
                 self.free += 1
 

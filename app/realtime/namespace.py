@@ -123,7 +123,7 @@ class MessagingNamespace(Namespace):
         log.info("socket refused", extra={"code": code, "reason": reason})
 
     def on_disconnect(self, reason=None):
-        with admission.turns().taken():  # disconnects take the connects' turns (app/realtime/admission.py)
+        with admission.turns().taken(first=True):  # before waiting connects (app/realtime/admission.py)
             self._disconnect(reason)
 
     def _disconnect(self, reason):

@@ -1,4 +1,5 @@
-"""Connects take turns (app/realtime/admission.py): a bounded number at once, the newest waiter first."""
+"""Connects take turns (app/realtime/admission.py): a bounded number at once, the newest waiter
+first, and disconnects before any waiting connect."""
 import gevent
 
 from app.realtime.admission import Turns
@@ -19,3 +20,19 @@ def test_waiting_connects_are_served_newest_first_and_never_more_than_the_slots_
     assert [name for name, _ in served] == ["a", "b", "e", "d", "c"]
     assert max(at_once for _, at_once in served) == 2
     assert (turns.free, turns.waiting) == (2, [])
+
+
+def test_waiting_disconnects_go_before_waiting_connects_in_order_of_arrival():
+    turns, served = Turns(slots=1), []
+
+    def run(name, first):
+        with turns.taken(first=first):
+            served.append(name)
+            gevent.sleep(0)
+
+    gevent.joinall([gevent.spawn(run, "connect 1", False), gevent.spawn(run, "connect 2", False),
+                    gevent.spawn(run, "disconnect 1", True), gevent.spawn(run, "connect 3", False),
+                    gevent.spawn(run, "disconnect 2", True)], raise_error=True)
+
+    assert served == ["connect 1", "disconnect 1", "disconnect 2", "connect 3", "connect 2"]
+    assert (turns.free, turns.waiting, turns.waiting_first) == (1, [], [])
