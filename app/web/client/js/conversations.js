@@ -10,6 +10,9 @@ export class ConversationStore extends EventTarget {
   constructor(session) {
     super();
     this.session = session;
+    // Read once: after a logout the session forgets its user while socket events and answers in
+    // flight still arrive, until the page reloads (main.js).
+    this.me = session.user.id;
     this.items = new Map(); // id -> summary (ConversationSchema)
     this.participants = new Map(); // id -> [{user, role, last_read_seq, ...}]
     this.users = new Map(); // user id -> {id, username, display_name}: everyone seen, former participants too
@@ -17,8 +20,6 @@ export class ConversationStore extends EventTarget {
     this.typing = new Map(); // conversation id -> Set of user ids
     this.nextCursor = { active: null, archived: null };
   }
-
-  get me() { return this.session.user.id; }
 
   /** The first page of active or archived conversations, replacing what was known of that kind. */
   async load(archived) {
