@@ -58,17 +58,29 @@ class Turns:
             self.free -= 1
         else:
             turn = Event()
-            (self.waiting_first if first else self.waiting).append(turn)
-            turn.wait()  # set by the holder that hands its slot over (below)
+            queue = self.waiting_first if first else self.waiting
+            queue.append(turn)
+            try:
+                turn.wait()  # set by the holder that hands its slot over (below)
+            except BaseException:  # killed while waiting (GreenletExit, a timeout around the connect)
+                if turn in queue:
+                    queue.remove(turn)
+                else:  # handed the slot at that very moment: pass it on, or it is lost for good
+                    self._hand_over()
+                raise
         try:
             yield
         finally:
-            if self.waiting_first:
-                self.waiting_first.pop(0).set()  # the slot goes straight to the next waiter
-            elif self.waiting:
-                self.waiting.pop().set()
-            else:
-                self.free += 1
+            self._hand_over()
+
+    def _hand_over(self):
+        """Give a slot being released straight to the next waiter, or back to the free ones."""
+        if self.waiting_first:
+            self.waiting_first.pop(0).set()
+        elif self.waiting:
+            self.waiting.pop().set()
+        else:
+            self.free += 1
 
 
 def turns():

@@ -1,6 +1,7 @@
 """Connects take turns (app/realtime/admission.py): a bounded number at once, the newest waiter
 first, and disconnects before any waiting connect."""
 import gevent
+import gevent.event
 
 from app.realtime.admission import Turns
 
@@ -36,3 +37,25 @@ def test_waiting_disconnects_go_before_waiting_connects_in_order_of_arrival():
 
     assert served == ["connect 1", "disconnect 1", "disconnect 2", "connect 3", "connect 2"]
     assert (turns.free, turns.waiting, turns.waiting_first) == (1, [], [])
+
+
+
+def test_a_connect_killed_while_it_waits_leaves_its_place_and_no_slot_behind():
+    turns, served, release = Turns(slots=1), [], gevent.event.Event()
+
+    def run(name, wait_for=None):
+        with turns.taken():
+            served.append(name)
+            if wait_for:
+                wait_for.wait()
+
+    holder = gevent.spawn(run, "holder", release)
+    gevent.sleep(0)
+    older, killed = gevent.spawn(run, "older"), gevent.spawn(run, "killed")
+    gevent.sleep(0)
+    killed.kill()
+    release.set()
+    gevent.joinall([holder, older], raise_error=True)
+
+    assert served == ["holder", "older"]
+    assert (turns.free, turns.waiting) == (1, [])
