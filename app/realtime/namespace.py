@@ -58,7 +58,11 @@ def acknowledged(schema=None, service_checks_revocation=False):
             started, outcome = time.perf_counter(), "ok"
             try:
                 if connection is None:
-                    raise Unauthorized("not connected")
+                    # python-socketio hands an event over only while its connection is connected, but
+                    # runs it in a greenlet of its own: the connection's disconnect (a restart's, say)
+                    # may have begun meanwhile, and its socket is still open until that ends. The
+                    # client reconnects: it retries, as after any restart.
+                    raise ServiceUnavailable("this connection is closing: retry once reconnected")
                 with connection.in_flight:
                     connections.check_token(connection, revocation=not service_checks_revocation)
                     data = loader.load(payload if payload is not None else {}) if loader else payload
