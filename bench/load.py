@@ -16,8 +16,8 @@ own INFO CPU) used while sending: in total, per delivered message, and while idl
 bench/relay.py. With several --processes, each count is measured in turn (ours, then the relay);
 --connect-to K puts every client on the first K of them, the others running with no one (what
 idle processes cost per message). Prints a JSON report and a Markdown table.
-With --profile DIR, py-spy samples the first server's worker while sending (not a requirement of
-the service: `.venv/bin/pip install py-spy==0.4.3` first).
+With --profile DIR, py-spy (requirements-bench.txt) samples the first server's worker while
+sending.
 Everything is on loopback; every loop is bounded by the counts and timeouts given.
 """
 from gevent import monkey

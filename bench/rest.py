@@ -242,7 +242,7 @@ def drive_http(app, env, workload, args):
 
 
 def _profile(pid, args):
-    """py-spy (installed by hand: it is not a requirement) sampling a worker while the load runs,
+    """py-spy (requirements-bench.txt) sampling a worker while the load runs,
     to <args.py_spy>-<pid>.txt in its collapsed-stack format."""
     return subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid),
                              "--duration", str(int(args.warmup + args.duration)), "--rate", "200", "--nonblocking",
@@ -274,8 +274,7 @@ def main():
     parser.add_argument("--reuse", action="store_true",
                         help="keep the database's seed if it has --messages messages (DATABASE_URL set)")
     parser.add_argument("--json", help="also write the report to this file")
-    parser.add_argument("--py-spy", metavar="PREFIX", help="profile each server worker with py-spy (pip install "
-                        "py-spy) into PREFIX-<pid>.txt")
+    parser.add_argument("--py-spy", metavar="PREFIX", help="profile each server worker with py-spy into PREFIX-<pid>.txt")
     args = parser.parse_args()
 
     _, vapid = vapid_key_pair()  # production pushes: each send looks up who to notify

@@ -16,8 +16,7 @@ one has caught up (p50/p95/max over the clients too), messages acknowledged to t
 their recipient never received (live or caught up: lost, must be 0), the new process's worker CPU
 from its start until all were back, per reconnected client (the connect path's cost), and the
 same for the first connect of all clients. The clients run in --generators child processes
-(bench/generators.py). With --profile DIR, py-spy samples the new worker through the storm (not a
-requirement of the service: `.venv/bin/pip install py-spy==0.4.3` first).
+(bench/generators.py). With --profile DIR, py-spy (requirements-bench.txt) samples the new worker through the storm.
 """
 from gevent import monkey
 
