@@ -4,7 +4,7 @@ import time
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt_identity
 
-from app.errors import error_response
+from app.errors import TokenRevoked, error_response
 from app.redis_client import get_redis, key
 
 
@@ -56,6 +56,12 @@ def revoked_key(jti):
 
 def is_revoked(jti):
     return bool(get_redis().exists(revoked_key(jti)))
+
+
+def refuse_revoked(jti):
+    """Raises TokenRevoked if the token `jti` has been revoked (an event's or a send's check)."""
+    if is_revoked(jti):
+        raise TokenRevoked("token has been revoked")
 
 
 def current_user_id():

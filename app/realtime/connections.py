@@ -19,8 +19,8 @@ from flask import current_app
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 
-from app.auth.tokens import claims_problem, is_revoked
-from app.errors import TokenExpired, TokenRevoked, Unauthorized
+from app.auth.tokens import claims_problem, is_revoked, refuse_revoked
+from app.errors import TokenExpired, Unauthorized
 from app.realtime.budget import EventBudget, in_flight_slots
 from app.services import events, sessions
 
@@ -131,8 +131,8 @@ def check_token(connection, revocation=True):
     the event's service checks it itself, see namespace.acknowledged) been revoked since connect."""
     if connection.expires_at <= time.time():
         raise TokenExpired("token has expired")
-    if revocation and is_revoked(connection.jti):
-        raise TokenRevoked("token has been revoked")
+    if revocation:
+        refuse_revoked(connection.jti)
 
 
 # The events every participant of a conversation, and a removed one, hear when its participants change.

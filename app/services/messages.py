@@ -10,7 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app import metrics
 from app.auth import tokens
-from app.errors import Conflict, Forbidden, NotFound, TokenRevoked, ValidationFailed, translate
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, translate
 from app.extensions import db
 from app.models import Message, MessageReaction, MessageVersion, Participant, ReplyParent, User
 from app.services import content as content_rules
@@ -160,8 +160,8 @@ def _store(sender_id, conversation_id, content, client_message_id, image_ids, re
 
 def _refuse_revoked(token_id):
     """Raises TokenRevoked if `token_id` is given and revoked."""
-    if token_id is not None and tokens.is_revoked(token_id):
-        raise TokenRevoked("token has been revoked")
+    if token_id is not None:
+        tokens.refuse_revoked(token_id)
 
 
 def _parent(row, conversation_id):
