@@ -23,7 +23,9 @@ SQLAlchemy, Redis (the revocation check, the sending limit, presence for push, t
 
 Prints a JSON report and a Markdown table: per request kind, the count, errors, p50/p95/p99 for
 the app and the floor, and the ratio; the server's CPU seconds (and per request, the warm-up's
-included) and the load average.
+included) and the load average. Beside the server's, the CPU per request of the other processes
+each run loads (PostgreSQL, Redis, this process as the load generator: CpuMeter): on a machine
+of 2 cores, the server is not all a request costs.
 """
 from gevent import monkey
 
@@ -34,6 +36,7 @@ from psycogreen.gevent import patch_psycopg  # noqa: E402
 patch_psycopg()
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
 import subprocess  # noqa: E402
@@ -164,10 +167,12 @@ def record_floor(app, workload, count):
 
 
 def replay(database_url, recordings, rate, duration, warmup, pool_size):
-    """Replay the recordings at `rate` through psycopg2 connections (a pool of `pool_size`)."""
+    """Replay the recordings at `rate` through psycopg2 connections (a pool of `pool_size`); returns
+    the samples and the CPU seconds of each process (CpuMeter.seconds) over the replay."""
     pool = Queue()
     for _ in range(pool_size):
         pool.put(connect(database_url))
+    meter = CpuMeter(None, database_url)
 
     def call(recording):
         _, steps = recording
@@ -190,10 +195,78 @@ def replay(database_url, recordings, rate, duration, warmup, pool_size):
             pool.put(connection)
 
     try:
-        return OpenLoop(rate, duration, warmup).run(_cycle(recordings), call)
+        samples = OpenLoop(rate, duration, warmup).run(_cycle(recordings), call)
+        return samples, meter.seconds()  # before the pool's connections (backends) end
     finally:
         while not pool.empty():
             pool.get().close()
+
+
+class CpuMeter:
+    """User + system CPU seconds, from its creation on, of each process a run loads: the API
+    workers (`workers`), PostgreSQL (every process of the server at `database_url`: on this
+    machine only, else None), Redis (the app's, from INFO; None without `app`) and this process,
+    the load generator. On 2 shared cores the four add up to what a request costs the machine."""
+
+    def __init__(self, app, database_url, workers=()):
+        self.workers = list(workers)
+        self.redis = app.extensions["redis"] if app is not None else None
+        self.postmaster = _postmaster(database_url)
+        self.generator = psutil.Process()
+        self.start = self._now()
+
+    def _now(self):
+        return {"server": _cpu(self.workers), "postgres": self._postgres(), "redis": self._redis(),
+                "load generator": _cpu([self.generator])}
+
+    def _postgres(self):
+        if self.postmaster is None:
+            return None
+        # Backends opened during the run count from 0; one that ended took its CPU time along.
+        return {p.pid: _cpu([p]) for p in [self.postmaster, *self.postmaster.children()]}
+
+    def _redis(self):
+        if self.redis is None:
+            return None
+        info = self.redis.info("cpu")
+        return info["used_cpu_user"] + info["used_cpu_sys"]
+
+    def seconds(self):
+        """{process: CPU seconds since the meter started (None where it cannot be read)}."""
+        now, start = self._now(), self.start
+        used = {name: (now[name] - start[name] if now[name] is not None else None)
+                for name in ("server", "redis", "load generator")}
+        used["postgres"] = (sum(cpu - start["postgres"].get(pid, 0.0) for pid, cpu in now["postgres"].items())
+                            if now["postgres"] is not None else None)
+        return used
+
+
+def _cpu(processes):
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            total += sum(process.cpu_times()[:2])
+    return total
+
+
+def _postmaster(database_url):
+    """The PostgreSQL server's main process when it runs on this machine (a unix socket or
+    localhost), else None: found as the parent of a backend of ours."""
+    connection = connect(database_url)
+    try:
+        if connection.info.host not in ("localhost", "127.0.0.1", "::1") and not connection.info.host.startswith("/"):
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return psutil.Process(cursor.fetchone()[0]).parent()
+    finally:
+        connection.close()
+
+
+def per_request(used, requests):
+    """CPU ms per request of each process of CpuMeter.seconds()."""
+    return {name: (round(1000 * seconds / requests, 2) if seconds is not None else None)
+            for name, seconds in used.items()}
 
 
 def _cycle(items):
@@ -228,14 +301,15 @@ def drive_http(app, env, workload, args):
     try:
         workers = psutil.Process(server.pid).children()
         profilers = [_profile(worker.pid, args) for worker in workers] if args.py_spy else []
-        cpu_before = sum(sum(w.cpu_times()[:2]) for w in workers)
+        meter = CpuMeter(app, env["DATABASE_URL"], workers)
         samples = OpenLoop(args.rate, args.duration, args.warmup).run(requests_forever(), call)
-        cpu = sum(sum(w.cpu_times()[:2]) for w in workers) - cpu_before
+        used = meter.seconds()
         for profiler in profilers:
             profiler.wait(30)
         sent = int(args.rate * (args.warmup + args.duration))  # the warm-up's requests used the CPU too
-        return samples, {"workers": len(workers), "cpu_s": round(cpu, 1), "requests": sent,
-                         "cpu_ms_per_request": round(1000 * cpu / sent, 2)}
+        return samples, {"workers": len(workers), "cpu_s": round(used["server"], 1), "requests": sent,
+                         "cpu_ms_per_request": round(1000 * used["server"] / sent, 2),
+                         "cpu_ms_per_request_by_process": per_request(used, sent)}
     finally:
         http.close()
         stop_server(server)
@@ -292,8 +366,11 @@ def main():
         report["server"] = server
         report["app"] = summarize(samples)
         report["load_average_before_floor"] = load_average()
-        report["floor"] = summarize(replay(database_url, recordings, args.rate, args.duration, args.warmup,
-                                           args.floor_pool))
+        floor_samples, floor_cpu = replay(database_url, recordings, args.rate, args.duration, args.warmup,
+                                          args.floor_pool)
+        report["floor"] = summarize(floor_samples)
+        report["floor_cpu_ms_per_request_by_process"] = per_request(floor_cpu, int(args.rate * (args.warmup +
+                                                                                                 args.duration)))
     publish(report, markdown(report), args.json)
 
 
@@ -310,6 +387,10 @@ def markdown(report):
     server = report["server"]
     lines.append(f"\nServer CPU: {server['cpu_s']} s for {server['requests']} requests, "
                  f"{server['cpu_ms_per_request']} ms per request ({server['workers']} workers).")
+    for label, by_process in (("ours", server["cpu_ms_per_request_by_process"]),
+                              ("floor", report["floor_cpu_ms_per_request_by_process"])):
+        lines.append(f"CPU ms per request, {label}: " + ", ".join(
+            f"{name} {ms}" for name, ms in by_process.items() if ms is not None) + ".")
     return "\n".join(lines)
 
 
