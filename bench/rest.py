@@ -204,9 +204,10 @@ def replay(database_url, recordings, rate, duration, warmup, pool_size):
 
 class CpuMeter:
     """User + system CPU seconds, from its creation on, of each process a run loads: the API
-    workers (`workers`), PostgreSQL (every process of the server at `database_url`: on this
-    machine only, else None), Redis (the app's, from INFO; None without `app`) and this process,
-    the load generator. On 2 shared cores the four add up to what a request costs the machine."""
+    workers (`workers`; None without), PostgreSQL (every process of the server at `database_url`:
+    on this machine only, else None), Redis (the app's, from INFO; None without `app`) and this
+    process, the load generator. On 2 shared cores the four add up to what a request costs the
+    machine."""
 
     def __init__(self, app, database_url, workers=()):
         self.workers = list(workers)
@@ -216,8 +217,8 @@ class CpuMeter:
         self.start = self._now()
 
     def _now(self):
-        return {"server": _cpu(self.workers), "postgres": self._postgres(), "redis": self._redis(),
-                "load generator": _cpu([self.generator])}
+        return {"server": _cpu(self.workers) if self.workers else None, "postgres": self._postgres(),
+                "redis": self._redis(), "load generator": _cpu([self.generator])}
 
     def _postgres(self):
         if self.postmaster is None:
