@@ -6,14 +6,16 @@ Two realtime processes; users in pairs sharing a direct conversation, the sender
 process 0 and the recipient on process 1. Messages flow at --rate (senders on process 0) for
 --before seconds; then process 1 is stopped (SIGTERM: it leaves as app/realtime/shutdown.py says;
 --kill: SIGKILL) and started again on the same port. Its clients (python-socketio) reconnect with
-python-socketio's backoff, each attempt waiting --client-wait seconds for the connect to complete;
-on every reconnect a client fetches `GET /conversations/:id/messages?after=<the highest seq it
-has>` (from process 0) until `has_more` is false, as docs/api.md says a client catches up. Messages keep flowing throughout
-and for --after seconds once all are back.
+python-socketio's backoff, each attempt waiting --client-wait seconds for the connect to complete.
+Each recipient follows docs/websocket.md ("Replaying what you missed"): on every reconnect, and
+whenever a live event skips an event_seq, it replays `GET /conversations/:id/events?after=<the
+last event_seq it applied>` (from process 0) until `has_more` is false. Messages keep flowing
+throughout and for --after seconds once all are back.
 
 Reports: seconds from the stop until every client of process 1 is connected again and until every
 one has caught up (p50/p95/max over the clients too), messages acknowledged to their senders that
-their recipient never received (live or caught up: lost, must be 0), the new process's worker CPU
+their recipient never applied, live or replayed after its own gap handling (lost, must be 0), how
+many replays a gap in live events started, the new process's worker CPU
 from its start until all were back, per reconnected client (the connect path's cost), and the
 same for the first connect of all clients. The clients run in --generators child processes
 (bench/generators.py). With --profile DIR, py-spy (requirements-bench.txt) samples the new worker through the storm.
@@ -41,6 +43,7 @@ import gevent  # noqa: E402
 import psutil  # noqa: E402
 import requests  # noqa: E402
 import socketio  # noqa: E402
+from gevent.lock import Semaphore  # noqa: E402
 from gevent.pool import Pool  # noqa: E402
 
 from app.rooms import NAMESPACE  # noqa: E402
@@ -51,7 +54,14 @@ from devstack.net import free_port  # noqa: E402
 
 
 class Pair:
-    """One conversation: its sender on process 0, its recipient on process 1, and what each saw."""
+    """One conversation: its sender on process 0, its recipient on process 1, and what each saw.
+
+    The recipient is a client as docs/websocket.md ("Replaying what you missed") says one must be:
+    it keeps the last event_seq it applied (`applied`; the conversation is new, so 0 at first),
+    and on every reconnect, and whenever a live event's event_seq is more than one past it (it
+    missed one), it replays `GET /conversations/:id/events?after=<applied>` until `has_more` is
+    false; live events that arrive meanwhile, or past a gap, wait in `pending` until they are next.
+    A message is received once it is applied, live or replayed."""
 
     def __init__(self, sender, recipient, rest_url, client_wait):
         (self.sender_token, self.conversation_id, _), (self.recipient_token, _, _) = sender, recipient
@@ -59,17 +69,18 @@ class Pair:
         self.closing = False
         self.sender = self.recipient = None
         self.acked, self.received = set(), set()  # seqs
+        self.applied, self.pending = 0, {}  # event_seq applied last; live events waiting: event_seq -> seq
+        self.replay = Semaphore()  # one replay at a time
         self.connects = 0
         self.back_at = self.caught_up_at = None
-        self.catch_up_errors = 0
+        self.catch_up_errors = self.gaps = 0
 
     def connect(self, urls):
         self.sender = socketio.Client(reconnection=False)
         self.sender.connect(urls[0], auth={"token": self.sender_token}, namespaces=[NAMESPACE],
                             transports=["websocket"], wait_timeout=30)
         self.recipient = socketio.Client(reconnection=False)
-        self.recipient.on("message_received", lambda data: self.received.add(data["message"]["seq"]),
-                          namespace=NAMESPACE)
+        self.recipient.on("message_received", self._live, namespace=NAMESPACE)
         self.recipient.on("connect", self._connected, namespace=NAMESPACE)
         self.recipient.on("disconnect", lambda *reason: self.closing or gevent.spawn(self._reconnect, urls[1]),
                           namespace=NAMESPACE)
@@ -97,28 +108,53 @@ class Pair:
 
     def _connected(self):
         self.connects += 1
-        if self.connects > 1:  # a reconnect: catch up on what was missed meanwhile
+        if self.connects > 1:  # a reconnect: replay what was missed meanwhile
             self.back_at = time.time()
-            # From the highest seq held now: live messages may arrive before the catch-up's request.
-            gevent.spawn(self._catch_up, max(self.received, default=0))
+            gevent.spawn(self._catch_up)
 
-    def _catch_up(self, after):
-        while True:
-            try:
-                page = requests.get(f"{self.rest_url}/conversations/{self.conversation_id}/messages",
-                                    params={"after": after, "limit": 200}, timeout=60,
-                                    headers={"Authorization": f"Bearer {self.recipient_token}"})
-                page.raise_for_status()
-            except requests.RequestException:
-                self.catch_up_errors += 1
-                gevent.sleep(1)
-                continue
-            body = page.json()
-            self.received.update(message["seq"] for message in body["items"])
-            if not body["has_more"]:
-                break
-            after = body["items"][-1]["seq"]
+    def _live(self, data):
+        if data["event_seq"] <= self.applied:
+            return  # applied already (replayed)
+        self.pending[data["event_seq"]] = data["message"]["seq"]
+        self._apply_pending()
+        if self.pending and not self.replay.locked():  # an event_seq was skipped: replay from the last applied
+            self.gaps += 1
+            gevent.spawn(self._replay)
+
+    def _apply_pending(self):
+        while self.applied + 1 in self.pending:
+            self.applied += 1
+            self.received.add(self.pending.pop(self.applied))
+        for event_seq in [e for e in self.pending if e <= self.applied]:
+            del self.pending[event_seq]
+
+    def _catch_up(self):
+        self._replay()
         self.caught_up_at = time.time()
+
+    def _replay(self):
+        with self.replay:
+            while True:
+                try:
+                    page = requests.get(f"{self.rest_url}/conversations/{self.conversation_id}/events",
+                                        params={"after": self.applied, "limit": 500}, timeout=60,
+                                        headers={"Authorization": f"Bearer {self.recipient_token}"})
+                    page.raise_for_status()
+                except requests.RequestException:
+                    self.catch_up_errors += 1
+                    gevent.sleep(1)
+                    continue
+                body = page.json()
+                for item in body["items"]:
+                    if item["event_seq"] == self.applied + 1:
+                        self.applied += 1
+                        if item["type"] == "message_received":
+                            self.received.add(item["payload"]["message"]["seq"])
+                self._apply_pending()
+                if not body["has_more"]:
+                    if not self.pending:
+                        break
+                    gevent.sleep(0.2)  # live events past a gap that opened meanwhile: another round
 
     def send(self, number):
         """Send message `number` from the sender; its seq is kept once acknowledged."""
@@ -179,7 +215,8 @@ class StormGenerator:
         return {"back_at": [pair.back_at for pair in connected], "caught_up_at": [pair.caught_up_at for pair in connected],
                 "acked": sum(len(pair.acked) for pair in connected),
                 "lost": sum(len(pair.acked - pair.received) for pair in connected),
-                "catch_up_errors": sum(pair.catch_up_errors for pair in connected), "send_errors": self.send_errors}
+                "catch_up_errors": sum(pair.catch_up_errors for pair in connected),
+                "gaps": sum(pair.gaps for pair in connected), "send_errors": self.send_errors}
 
     def close(self, concurrency=100):
         def close(pair):
@@ -290,6 +327,7 @@ def storm(env, clients, args):
                                   for p in (50, 95, 100)},
             "acked": sum(r["acked"] for r in reports), "lost": sum(r["lost"] for r in reports),
             "catch_up_errors": sum(r["catch_up_errors"] for r in reports),
+            "live_gaps_replayed": sum(r["gaps"] for r in reports),
             "sends_skipped": sum(r["send_errors"] for r in reports),
             "new_worker_cpu_s_until_all_back": round(new_cpu, 2),
             "new_worker_cpu_ms_per_reconnect": round(new_cpu / max(reconnected, 1) * 1000, 2),
