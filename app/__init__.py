@@ -3,6 +3,7 @@ import functools
 import logging
 
 from flask import Flask
+from gevent import monkey
 from sqlalchemy import text
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -22,7 +23,8 @@ from app.message_queue import MessageQueue
 from app.realtime import connections, shutdown
 from app.realtime.catch_up import after_queue_gap
 from app.realtime.server import MessagingServer, ReadablePacket
-from app.request_observer import RequestObserver, note_route
+from app.request_observer import QUIET_ROUTES, RequestObserver, note_route
+from app.turns import RequestsInTurn, request_slots
 
 
 class MessagingApp(Flask):
@@ -51,7 +53,8 @@ def create_app(overrides=None):
 
 
 def register_observability(app):
-    """Logs, the request id and metrics of every HTTP request, and GET /metrics (docs/runbook.md).
+    """Logs, the request id and metrics of every HTTP request, which take turns (app/turns.py), and
+    GET /metrics (docs/runbook.md).
 
     Gunicorn (gunicorn.conf.py) and the job consumer (tasks/metrics.py) configure logging for the
     whole process before they build the app; a process that has not (the flask CLI) gets the same
@@ -59,6 +62,12 @@ def register_observability(app):
     """
     if not logging.getLogger().handlers:
         log_format.configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+    if monkey.is_module_patched("threading"):
+        # Requests are greenlets (Gunicorn's gevent workers: wsgi.py patches first), which take
+        # turns (app/turns.py); elsewhere (the flask CLI, the tests' in-process app) they are
+        # threads, and only the pools' own waits apply. Inside the observer, so a request's
+        # duration includes its wait for a turn.
+        app.wsgi_app = RequestsInTurn(app.wsgi_app, request_slots(app.config), exempt=QUIET_ROUTES)
     hops = app.config["TRUSTED_PROXIES"]
     app.wsgi_app = RequestObserver(app.wsgi_app, trust_forwarded_id=hops > 0)
     note_route(app)

@@ -1,22 +1,41 @@
-"""Connects take turns (app/realtime/admission.py): a bounded number at once, the newest waiter
-first, and disconnects before any waiting connect."""
+"""Taking turns (app/turns.py): a bounded number at once; waiters in order of arrival while the
+oldest is fresh, newest first once it is not; disconnects before any other waiter; and HTTP
+requests in turns, the health probes aside."""
 import gevent
 import gevent.event
 
-from app.realtime.admission import Turns
+from app.turns import RequestsInTurn, Turns
 
 
-def test_waiting_connects_are_served_newest_first_and_never_more_than_the_slots_at_once():
-    turns, served, running = Turns(slots=2), [], []
+def _serve(turns, names):
+    """Run one holder per name, all at once; returns (name, holders at that moment) in the order served."""
+    served, running = [], []
 
-    def connect(name):
+    def hold(name):
         with turns.taken():
             running.append(name)
             served.append((name, len(running)))
             gevent.sleep(0)  # the others queue meanwhile
             running.remove(name)
 
-    gevent.joinall([gevent.spawn(connect, name) for name in ("a", "b", "c", "d", "e")], raise_error=True)
+    gevent.joinall([gevent.spawn(hold, name) for name in names], raise_error=True)
+    return served
+
+
+def test_fresh_waiters_are_served_in_order_of_arrival_and_never_more_than_the_slots_at_once():
+    turns = Turns(slots=2, fresh=3600)
+
+    served = _serve(turns, ["a", "b", "c", "d", "e"])
+
+    assert [name for name, _ in served] == ["a", "b", "c", "d", "e"]
+    assert max(at_once for _, at_once in served) == 2
+    assert (turns.free, turns.waiting) == (2, [])
+
+
+def test_once_the_oldest_waiter_is_stale_the_newest_is_served_first():
+    turns = Turns(slots=2, fresh=0)  # every waiter is stale at once
+
+    served = _serve(turns, ["a", "b", "c", "d", "e"])
 
     assert [name for name, _ in served] == ["a", "b", "e", "d", "c"]
     assert max(at_once for _, at_once in served) == 2
@@ -24,7 +43,7 @@ def test_waiting_connects_are_served_newest_first_and_never_more_than_the_slots_
 
 
 def test_waiting_disconnects_go_before_waiting_connects_in_order_of_arrival():
-    turns, served = Turns(slots=1), []
+    turns, served = Turns(slots=1, fresh=0), []
 
     def run(name, first):
         with turns.taken(first=first):
@@ -39,8 +58,7 @@ def test_waiting_disconnects_go_before_waiting_connects_in_order_of_arrival():
     assert (turns.free, turns.waiting, turns.waiting_first) == (1, [], [])
 
 
-
-def test_a_connect_killed_while_it_waits_leaves_its_place_and_no_slot_behind():
+def test_a_waiter_killed_while_it_waits_leaves_its_place_and_no_slot_behind():
     turns, served, release = Turns(slots=1), [], gevent.event.Event()
 
     def run(name, wait_for=None):
@@ -59,3 +77,23 @@ def test_a_connect_killed_while_it_waits_leaves_its_place_and_no_slot_behind():
 
     assert served == ["holder", "older"]
     assert (turns.free, turns.waiting) == (1, [])
+
+
+def test_requests_take_turns_but_the_health_probes_do_not_wait():
+    release, answered = gevent.event.Event(), []
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/slow":
+            release.wait()
+        answered.append(environ["PATH_INFO"])
+        return [b""]
+
+    middleware = RequestsInTurn(app, slots=1, exempt={"/health"})
+    requests = [gevent.spawn(middleware, {"PATH_INFO": path}, None) for path in ("/slow", "/conversations", "/health")]
+    gevent.sleep(0)
+    waited = list(answered)
+    release.set()
+    gevent.joinall(requests, raise_error=True)
+
+    assert waited == ["/health"]
+    assert answered == ["/health", "/slow", "/conversations"]

@@ -1,4 +1,4 @@
-"""How connects run: taking turns, newest first, each in a greenlet of its own.
+"""How connects run: taking turns (app/turns.py), each in a greenlet of its own.
 
 A connect checks the token, registers the connection in Redis and announces its user online (a
 Redis script, a PostgreSQL query for the contacts, a publish): one pooled Redis connection at a
@@ -9,17 +9,19 @@ refused client retried, and the storm fed itself (bench/RESULTS.md, "Target 3: r
 
 So at most `slots_for(config)` connects run at once, half the smaller of the two pools (the bound
 follows REDIS_POOL_SIZE and DATABASE_POOL_SIZE rather than being one more setting), and the rest
-of each pool stays with the events of the connections already here. The others wait, and the
-newest is served first: Socket.IO runs a connect in its connection's reader, so a client that gave
-up waiting (python-socketio waits `wait_timeout` for the namespace, 1 s by default; the bench, as
-socket.io's browser client, 20 s) is noticed only once its connect has run. Served in order of
-arrival, a long queue serves only clients that have left, each accepted then disconnected, while
-those still waiting time out behind them and queue again: in the 10,000-client storm nobody got
-back for 150 s. Newest first, those still waiting get in (all back 46 s after the new process was
-up), and the abandoned connects run last. (Refusing a connect that waited 5 s did worse: each
-retry costs a whole handshake; bench/RESULTS.md.) Disconnects take the same turns: each writes to
-Redis and announces its user offline, and thousands at once drained the Redis pool too. They go
-before waiting connects: a disconnect can run in the message queue's listener (a logout's
+of each pool stays with the events of the connections already here. The others wait: in order of
+arrival while the oldest has waited less than a couple of seconds, newest first after that.
+Socket.IO runs a connect in its connection's reader, so a client that gave up waiting
+(python-socketio waits `wait_timeout` for the namespace, 1 s by default; the bench, as socket.io's
+browser client, 20 s) is noticed only once its connect has run. Served in order of arrival, a long
+queue serves only clients that have left, each accepted then disconnected, while those still
+waiting time out behind them and queue again: in the 10,000-client storm nobody got back for
+150 s. Newest first, those still waiting get in (all back 46 s after the new process was up), and
+the abandoned connects run last; but newest first alone passed over the oldest of 20,000 clients
+connecting 200 at a time until their 30 s ran out. (Refusing a connect that waited 5 s did worse:
+each retry costs a whole handshake; bench/RESULTS.md.) Disconnects take the same turns: each
+writes to Redis and announces its user offline, and thousands at once drained the Redis pool too.
+They go before waiting connects: a disconnect can run in the message queue's listener (a logout's
 `session_ended` ends connections), which must not wait out a storm.
 
 A connection's reader lives as long as the connection, and a connect runs deep (JWT, SQLAlchemy,
@@ -27,60 +29,18 @@ Redis scripts): the stack memory it touches would stay with the reader, 5 KiB pe
 (bench/RESULTS.md, target 2). `apart` runs it in a greenlet that ends with it.
 """
 import contextvars
-from contextlib import contextmanager
 
 import gevent
 from flask import current_app
-from gevent.event import Event
+
+from app.turns import Turns, request_slots
 
 _turns = None
 
 
 def slots_for(config):
-    """How many connects may run at once, for the app's `config`."""
-    database_pool = config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"]
-    return max(1, min(config["REDIS_POOL_SIZE"], database_pool) // 2)
-
-
-class Turns:
-    """At most `slots` holders at once, for greenlets of one process. Waiters are served newest
-    first; one that asks `first` (a disconnect) before any of those, in order of arrival."""
-
-    def __init__(self, slots):
-        self.free = slots
-        self.waiting = []  # one Event per waiter, oldest first
-        self.waiting_first = []
-
-    @contextmanager
-    def taken(self, first=False):
-        """Hold a slot while the block runs, once one is free."""
-        if self.free:
-            self.free -= 1
-        else:
-            turn = Event()
-            queue = self.waiting_first if first else self.waiting
-            queue.append(turn)
-            try:
-                turn.wait()  # set by the holder that hands its slot over (below)
-            except BaseException:  # killed while waiting (GreenletExit, a timeout around the connect)
-                if turn in queue:
-                    queue.remove(turn)
-                else:  # handed the slot at that very moment: pass it on, or it is lost for good
-                    self._hand_over()
-                raise
-        try:
-            yield
-        finally:
-            self._hand_over()
-
-    def _hand_over(self):
-        """Give a slot being released straight to the next waiter, or back to the free ones."""
-        if self.waiting_first:
-            self.waiting_first.pop(0).set()
-        elif self.waiting:
-            self.waiting.pop().set()
-        else:
-            self.free += 1
+    """How many connects may run at once, for the app's `config`: half as many as HTTP requests."""
+    return max(1, request_slots(config) // 2)
 
 
 def turns():

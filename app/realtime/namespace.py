@@ -98,7 +98,7 @@ class MessagingNamespace(Namespace):
         bind_connection(request.sid, None)  # in the connect's own context (admission.apart): no unbind needed
         try:
             shutdown.state.check_open()
-            with admission.turns().taken():  # connects take turns, newest first (app/realtime/admission.py)
+            with admission.turns().taken():  # connects take turns (app/realtime/admission.py)
                 claims = connections.authenticate(auth)
                 if not socketio.server.manager.wait_until_receiving(SUBSCRIBE_WAIT_SECONDS):
                     # Events routed here now would reach no one, and the client's catch-up would not cover them.
