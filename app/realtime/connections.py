@@ -85,6 +85,12 @@ class ConnectionTable:
     def user_ids(self):
         return set(self._per_user)
 
+    def remove_all(self):
+        """Empty the table; returns the connections it held."""
+        held = list(self.by_sid.values())
+        self.by_sid, self._expiries, self._per_user = {}, [], Counter()
+        return held
+
 
 table = ConnectionTable()
 
@@ -122,8 +128,13 @@ def register(sid, claims):
 def unregister(sid):
     connection = table.remove(sid)
     if connection is not None:
-        sessions.socket_closed(connection.jti, sid)
+        sessions.sockets_closed([(connection.jti, sid)])
     return connection
+
+
+def forget_sockets(closed):
+    """Connections `closed` at once, already out of the table (the process is leaving): unlist them from their tokens."""
+    sessions.sockets_closed([(connection.jti, connection.sid) for connection in closed])
 
 
 def check_token(connection, revocation=True):

@@ -132,7 +132,7 @@ class MessagingNamespace(Namespace):
 
     def _disconnect(self, reason):
         connection = connections.unregister(request.sid)
-        if connection is None:
+        if connection is None:  # refused, or its process is leaving and did this for all at once (shutdown.leave)
             return
         reason = (reason or "unknown").replace(" ", "_")
         metrics.SOCKET_DISCONNECTS.labels(reason).inc()
@@ -140,11 +140,7 @@ class MessagingNamespace(Namespace):
         log.info("socket disconnected", extra={
             "reason": reason, "duration_s": round(time.monotonic() - connection.connected_at, 3)})
         try:
-            for conversation_id in connection.typing_in:
-                # Its participants may have changed since (forgotten: connections.forget_participants).
-                participants = (connection.participants.get(conversation_id)
-                                or conversations.participant_ids(conversation_id))
-                typing.stop(conversation_id, connection.user_id, participants)
+            typing.stop_all(connection)
             presence.disconnected(connection.user_id, request.sid)
         except Exception:
             # The sweeper's checks (typing TTL, dead processes) still converge on the right state.

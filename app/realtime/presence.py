@@ -68,27 +68,40 @@ def end_dead_processes(now=None):
     return checked
 
 
-def leave(now=None):
-    """This process is going away: it stops counting as alive now, and users it still lists (whose
-    disconnect could not be recorded) are re-checked; returns how many."""
-    registry.unlist()
-    return _recheck_users_of(PROCESS_ID, time.time() if now is None else now)
+def leave(user_ids, now=None):
+    """This process is going away, its connections closed (`user_ids`: their users): every user it
+    held, those and any it still lists, is re-evaluated without this process's connections, in
+    bulk, and announced offline unless connected elsewhere; then the process stops counting as
+    alive and its registry entries go. Returns how many users were re-evaluated."""
+    users = set(user_ids) | registry.users_of(PROCESS_ID)
+    try:
+        _announce_all(model.update_many(sorted(users), "leave", process_id=PROCESS_ID,
+                                        now=time.time() if now is None else now))
+    finally:
+        registry.unlist()
+        registry.forget(PROCESS_ID, users)
+    return len(users)
 
 
 def _recheck_users_of(process_id, now):
     """Re-evaluate the users a process listed, which no longer counts as alive, and remove its
     entries from the registry; returns how many."""
     user_ids = registry.users_of(process_id)
-    for user_id in user_ids:
-        _announce(model.update(user_id, "check", now=now))
+    _announce_all(model.update_many(sorted(user_ids), "check", now=now))
     registry.forget(process_id, user_ids)
     return len(user_ids)
+
+
+def _announce_all(changes):
+    """Announce the real changes among `changes`, with one contacts query and one routing call per batch."""
+    changed = [change for change in changes if change.changed]
+    contacts = model.contact_ids_of([change.user_id for change in changed])
+    events.presences_changed([(change, contacts.get(change.user_id, [])) for change in changed])
 
 
 def end_idle(now=None, batch=500):
     """Re-evaluate users whose idle time has run out; returns how many were checked."""
     now = time.time() if now is None else now
     due = get_redis().zrangebyscore(key("presence", "idle"), "-inf", now, start=0, num=batch)
-    for user_id in due:
-        _announce(model.update(int(user_id), "check", now=now))
+    _announce_all(model.update_many([int(user_id) for user_id in due], "check", now=now))
     return len(due)

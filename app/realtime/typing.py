@@ -60,6 +60,14 @@ def stop(conversation_id, user_id, participants):
     return bool(removed)
 
 
+def stop_all(connection):
+    """A connection (connections.Connection) closed: stop its user's typing wherever it was typing."""
+    for conversation_id in connection.typing_in:
+        # Its participants may have changed since (forgotten: connections.forget_participants).
+        participants = connection.participants.get(conversation_id) or participant_ids(conversation_id)
+        stop(conversation_id, connection.user_id, participants)
+
+
 def typing_user_ids(conversation_id, participants):
     """Who is typing in the conversation right now."""
     values = get_redis().mget([key("typing", conversation_id, uid) for uid in participants])

@@ -94,11 +94,22 @@ def user_typing(conversation_id, user_id, is_typing, recipient_ids):
 
 def presence_changed(change, contact_ids):
     """A user's presence really changed (presence.Change): tell everyone who shares a conversation."""
-    if change.status == "offline":
-        last_seen = change.last_seen_at.isoformat() if change.last_seen_at else None
-        emit_to_users("user_offline", {"user_id": change.user_id, "last_seen_at": last_seen}, contact_ids)
-    else:
-        emit_to_users("user_online", {"user_id": change.user_id, "status": change.status}, contact_ids)
+    presences_changed([(change, contact_ids)])
+
+
+def presences_changed(changes, batch=500):
+    """`presence_changed` for each (change, contact ids) of `changes`, `batch` of them per round trip to Redis."""
+    for start in range(0, len(changes), batch):
+        events = message_queue.EventBatch()
+        for change, contact_ids in changes[start:start + batch]:
+            if change.status == "offline":
+                last_seen = change.last_seen_at.isoformat() if change.last_seen_at else None
+                events.emit_to_users("user_offline", {"user_id": change.user_id, "last_seen_at": last_seen},
+                                     contact_ids)
+            else:
+                events.emit_to_users("user_online", {"user_id": change.user_id, "status": change.status},
+                                     contact_ids)
+        events.send()
 
 
 def resync(user_id, positions):

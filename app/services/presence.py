@@ -65,7 +65,7 @@ end
 
 # Apply one operation to a user and record the outcome.
 # KEYS: user hash, procs zset, last-seen key, idle zset
-# ARGV: uid, now, proc_ttl, idle, op (touch|remove|check), sid, proc, mode (online|away), key ttl, seen ttl
+# ARGV: uid, now, proc_ttl, idle, op (touch|remove|leave|check), sid, proc, mode (online|away), key ttl, seen ttl
 # Returns {new status, old status, last seen (string)}.
 _REFRESH = _VERDICT + """
 local now, proc_ttl, idle = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -77,6 +77,14 @@ if op == 'touch' then
   redis.call('HSET', KEYS[1], sid, ARGV[7] .. '|' .. active)
 elseif op == 'remove' then
   if redis.call('HDEL', KEYS[1], sid) == 1 then seen = now end
+elseif op == 'leave' then
+  local fields, mine = redis.call('HGETALL', KEYS[1]), ARGV[7] .. '|'
+  for i = 1, #fields, 2 do
+    if string.sub(fields[i + 1], 1, #mine) == mine and fields[i] ~= '~status' then
+      redis.call('HDEL', KEYS[1], fields[i])
+      seen = now
+    end
+  end
 end
 local status, idle_at, dead, dead_beat = verdict(KEYS[1], KEYS[2], now, proc_ttl)
 for _, field in ipairs(dead) do redis.call('HDEL', KEYS[1], field) end
@@ -148,14 +156,36 @@ def update(user_id, op, *, sid="", process_id="", mode="online", now=None):
     """Apply one presence operation for a user and return the resulting Change.
 
     op: "touch" (a connection of `process_id` is alive; mode online|away sets its activity),
-    "remove" (connection `sid` closed) or "check" (re-evaluate lapsed processes and idle time).
+    "remove" (connection `sid` closed), "leave" (every connection of `process_id` closed: it is
+    going away) or "check" (re-evaluate lapsed processes and idle time).
     """
-    proc_ttl, idle = _settings()
+    return _change(user_id, _script("refresh", _REFRESH)(**_refresh_call(user_id, op, sid, process_id, mode, now)))
+
+
+def update_many(user_ids, op, *, process_id="", now=None, batch=500):
+    """`update` for each of `user_ids` ("leave" or "check"), pipelined, `batch` users per round
+    trip; returns their Changes, in order."""
     now = time.time() if now is None else now
-    status, previous, seen = _script("refresh", _REFRESH)(
-        keys=[key("presence", "user", user_id), key("presence", "procs"), key("presence", "seen", user_id),
-              key("presence", "idle")],
-        args=[user_id, now, proc_ttl, idle, op, sid, process_id, mode, KEY_TTL_SECONDS, LAST_SEEN_TTL_SECONDS])
+    refresh, user_ids, changes = _script("refresh", _REFRESH), list(user_ids), []
+    for start in range(0, len(user_ids), batch):
+        chunk = user_ids[start:start + batch]
+        pipe = get_redis().pipeline(transaction=False)
+        for user_id in chunk:
+            refresh(**_refresh_call(user_id, op, "", process_id, "online", now), client=pipe)
+        changes += [_change(user_id, outcome) for user_id, outcome in zip(chunk, pipe.execute())]
+    return changes
+
+
+def _refresh_call(user_id, op, sid, process_id, mode, now):
+    proc_ttl, idle = _settings()
+    return {"keys": [key("presence", "user", user_id), key("presence", "procs"), key("presence", "seen", user_id),
+                     key("presence", "idle")],
+            "args": [user_id, time.time() if now is None else now, proc_ttl, idle, op, sid, process_id, mode,
+                     KEY_TTL_SECONDS, LAST_SEEN_TTL_SECONDS]}
+
+
+def _change(user_id, outcome):
+    status, previous, seen = outcome
     return Change(int(user_id), status, previous, _stamp(seen) if status == "offline" else None)
 
 
@@ -207,6 +237,21 @@ _SHARED = (select(_mine.conversation_id)
 def contact_ids(user_id):
     """Everyone who shares at least one conversation with `user_id` (not the user)."""
     return list(db.session.scalars(_CONTACTS, {"user_id": user_id}))
+
+
+_CONTACTS_OF_MANY = (select(_mine.user_id, _theirs.user_id).distinct()
+                     .join(_theirs, _theirs.conversation_id == _mine.conversation_id)
+                     .where(_mine.user_id.in_(bindparam("user_ids", expanding=True)),
+                            _theirs.user_id != _mine.user_id))
+
+
+def contact_ids_of(user_ids, batch=1000):
+    """{user_id: contact_ids(user_id)} for each of `user_ids` that has contacts, `batch` users per query."""
+    user_ids, contacts = list(user_ids), {}
+    for start in range(0, len(user_ids), batch):
+        for user_id, contact_id in db.session.execute(_CONTACTS_OF_MANY, {"user_ids": user_ids[start:start + batch]}):
+            contacts.setdefault(user_id, []).append(contact_id)
+    return contacts
 
 
 def shares_conversation(user_id, other_id):

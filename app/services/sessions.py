@@ -25,8 +25,14 @@ def socket_opened(jti, sid, expires_at):
     pipe.execute()
 
 
-def socket_closed(jti, sid):
-    get_redis().srem(key("socket", "token", jti), sid)
+def sockets_closed(closed, batch=1000):
+    """Sockets closed: `closed` lists (access token jti, sid), `batch` of them per round trip."""
+    redis = get_redis()
+    for start in range(0, len(closed), batch):
+        pipe = redis.pipeline(transaction=False)
+        for jti, sid in closed[start:start + batch]:
+            pipe.srem(key("socket", "token", jti), sid)
+        pipe.execute()
 
 
 def log_out(access_claims, refresh_token=None):
