@@ -10,10 +10,10 @@ meanwhile `leave`:
 3. ends every connection at the transport level, without Engine.IO's close packet: clients take it
    for a lost connection and reconnect through the load balancer (a close packet tells
    python-socketio clients not to);
-4. then, for all of them at once: forgets their tokens' sockets, stops their typing, marks each
-   of their users offline unless connected elsewhere (announced to their contacts at once rather
-   than when this process's beat lapses), and takes this process out of presence, so no other
-   process waits for its beat to lapse. One disconnect at a time, each with its own round trips
+4. then, for all of them at once: stops their typing, marks each of their users offline unless
+   connected elsewhere (announced to their contacts at once rather than when this process's beat
+   lapses), takes this process out of presence, so no other process waits for its beat to lapse,
+   and forgets their tokens' sockets. One disconnect at a time, each with its own round trips
    and contacts query, took 5,000 connections longer than Gunicorn's graceful timeout (20 s), and
    the process was killed with most users still online; in bulk it is pipelined, one contacts
    query and one routing call per few hundred users (bench/RESULTS.md, "Target 3").
