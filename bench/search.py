@@ -102,13 +102,15 @@ def _message_count(database_url):
 def common_words(database_url):
     """The most common English word and the most common word of any language of the corpus, as
     typed, with the share of messages holding each (PostgreSQL's statistics of search_text)."""
+    from app.services.search import TS_CONFIG
+
     frequency = dict(query(database_url, """
         SELECT element, freq FROM pg_stats s,
              unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(element, freq)
         WHERE s.tablename = 'messages' AND s.attname = 'search_text'"""))
     every = sorted({word for words, _ in corpus.LANGUAGES.values() for word in words})
-    lexemes = dict(query(database_url, "SELECT w, strip(to_tsvector('english', w))::text FROM unnest(%s) w",
-                          (every,)))
+    lexemes = dict(query(database_url, "SELECT w, strip(to_tsvector(%s, w))::text FROM unnest(%s) w",
+                          (TS_CONFIG, every)))
 
     def most_common(words):
         scored = [(frequency.get(lexemes[w].strip("'"), 0), w) for w in words if lexemes[w]]

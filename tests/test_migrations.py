@@ -4,6 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from app.config import _psycopg2_url
 from app.extensions import db
@@ -109,3 +110,69 @@ def test_existing_groups_get_an_admin_and_existing_messages_their_place_in_the_l
     assert roles == [(1, 1, "admin"), (1, 2, "member"), (2, 2, "member"), (2, 3, "admin")]
     assert log == [(1, 1, "message_received", 1), (1, 2, "message_received", 2)]
     assert positions == [(1, 2), (2, 0)]
+
+
+def search_text_matches(q, config):
+    """The contents of the messages whose search_text matches `q` (web-search syntax) read with `config`."""
+    with db.engine.connect() as connection:
+        return sorted(connection.execute(text(
+            "SELECT content FROM messages WHERE search_text @@ websearch_to_tsquery(CAST(:config AS regconfig), :q)"),
+            {"config": config, "q": q}).scalars())
+
+
+def search_index():
+    """(access method, valid) of ix_messages_search_text."""
+    with db.engine.connect() as connection:
+        return tuple(connection.execute(text(
+            "SELECT a.amname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_am a ON a.oid = c.relam WHERE i.indexrelid = to_regclass('ix_messages_search_text')")).one())
+
+
+def test_0006_makes_stored_messages_found_without_their_accents_and_its_downgrade_undoes_it(scratch_app):
+    upgrade(revision="0005")
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (username, display_name, password_hash) VALUES ('u', 'u', 'x')"))
+        connection.execute(text("INSERT INTO conversations (kind, title) VALUES ('group', 't')"))
+        connection.execute(text("INSERT INTO messages (conversation_id, seq, sender_id, content) VALUES "
+                                "(1, 1, 1, 'un café noir'), (1, 2, 1, 'cafe noir'), (1, 3, 1, 'Running late')"))
+    both = ["cafe noir", "un café noir"]
+
+    upgrade()
+
+    assert search_text_matches("cafe", "english_unaccent") == both
+    assert search_text_matches('"café noir"', "english_unaccent") == both
+    assert search_text_matches("runs", "english_unaccent") == ["Running late"]
+    assert search_index() == ("gin", True)
+
+    downgrade(revision="0005")
+
+    assert search_text_matches("cafe", "english") == ["cafe noir"]
+    assert search_text_matches("café", "english") == ["un café noir"]
+    assert search_text_matches("runs", "english") == ["Running late"]
+    assert search_index() == ("gin", True)
+
+    upgrade()
+
+    assert search_text_matches("café", "english_unaccent") == both
+    assert search_index() == ("gin", True)
+
+
+def test_0006_upgraded_again_after_its_index_build_failed_finishes_the_upgrade(scratch_app):
+    upgrade()
+    # What a failed CREATE INDEX CONCURRENTLY leaves: the rewrite and the configuration committed,
+    # an invalid index of that name, the version still 0005.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("INSERT INTO users (username, display_name, password_hash) VALUES ('u', 'u', 'x')"))
+        connection.execute(text("INSERT INTO conversations (kind, title) VALUES ('group', 't')"))
+        connection.execute(text("INSERT INTO messages (conversation_id, seq, sender_id, content) VALUES "
+                                "(1, 1, 1, 'un café'), (1, 2, 1, 'cafe')"))
+        connection.execute(text("DROP INDEX ix_messages_search_text"))
+        with pytest.raises(IntegrityError):
+            connection.execute(text("CREATE UNIQUE INDEX CONCURRENTLY ix_messages_search_text ON messages (conversation_id)"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '0005'"))
+    assert search_index() == ("btree", False)
+
+    upgrade()
+
+    assert search_index() == ("gin", True)
+    assert search_text_matches("cafe", "english_unaccent") == ["cafe", "un café"]

@@ -29,7 +29,8 @@ class Message(db.Model):
     delivered_at = db.Column(db.DateTime(timezone=True))
     read_at = db.Column(db.DateTime(timezone=True))
     deleted_at = db.Column(db.DateTime(timezone=True))
-    search_text = db.Column(TSVECTOR, Computed("to_tsvector('english', content)", persisted=True))
+    # english_unaccent: english, accents ignored (migration 0006); services.search.TS_CONFIG.
+    search_text = db.Column(TSVECTOR, Computed("to_tsvector('english_unaccent'::regconfig, content)", persisted=True))
 
     sender = db.relationship("User", lazy="joined")
     images = db.relationship("MessageImage", lazy="selectin", order_by="MessageImage.id")

@@ -18,7 +18,8 @@ from app.models import Message, MessageImage, Participant, User
 from app.services.conversations import conversation_for
 from app.services.pagination import decode_cursor, encode_cursor
 
-TS_CONFIG = "english"  # must match the generated column messages.search_text
+# English stems and stop words, accents ignored (migration 0006): must match messages.search_text.
+TS_CONFIG = "english_unaccent"
 _TOKEN = re.compile(r'"[^"]*"?|\S+')
 _FILTER = re.compile(r"^(from|before|after|has):(.+)$", re.IGNORECASE)
 _MARK = re.compile(r"(<mark>|</mark>)")

@@ -76,6 +76,57 @@ def test_search_matches_word_forms(client, pair):
     assert contents(hits(client, alice, "runs", conversation)) == ["she was running late"]
 
 
+# --- accents ----------------------------------------------------------------
+
+@pytest.mark.parametrize("q", ["cafe", "café", "CAFÉ"])
+@pytest.mark.parametrize("in_conversation", [True, False], ids=["one_conversation", "all_conversations"])
+def test_words_match_with_or_without_their_accents(client, pair, q, in_conversation):
+    alice, bob, conversation = pair
+    client.send(alice, conversation, "un café au lait")
+    client.send(bob, conversation, "cafe society")
+    client.send(bob, conversation, "caffè sospeso")  # another word (two f), not an accent away
+
+    body = hits(client, alice, q, conversation if in_conversation else None)
+
+    assert sorted(contents(body)) == ["cafe society", "un café au lait"]
+
+
+@pytest.mark.parametrize("q", ['"creme brulee"', '"crème brûlée"', '"creme brûlée"'])
+def test_a_phrase_matches_with_or_without_its_accents(client, pair, q):
+    alice, _, conversation = pair
+    client.send(alice, conversation, "la crème brûlée était parfaite")
+    client.send(alice, conversation, "creme brulee recipe")
+    client.send(alice, conversation, "brûlée, then crème")
+
+    assert sorted(contents(hits(client, alice, q, conversation))) == ["creme brulee recipe",
+                                                                     "la crème brûlée était parfaite"]
+
+
+@pytest.mark.parametrize("q, found", [("reunion from:bob", "réunion lundi"),
+                                      ("réunion from:alice", "reunion monday"),
+                                      ("reunión after:2026-01-10", "réunion lundi")])
+def test_accents_are_ignored_together_with_filters(client, pair, app, q, found):
+    alice, bob, conversation = pair
+    set_created_at(app, client.send(alice, conversation, "reunion monday")["id"],
+                   datetime(2026, 1, 5, tzinfo=timezone.utc))
+    set_created_at(app, client.send(bob, conversation, "réunion lundi")["id"],
+                   datetime(2026, 1, 15, tzinfo=timezone.utc))
+
+    assert contents(hits(client, alice, q)) == [found]
+
+
+@pytest.mark.parametrize("q, written, snippet", [
+    ("cafe", "CAFÉ au lait", "<mark>CAFÉ</mark> au lait"),
+    ("café", "cafe at noon", "<mark>cafe</mark> at noon"),
+    ("ecole", "école & maison", "<mark>école</mark> &amp; maison"),
+])
+def test_the_highlight_shows_the_word_as_written(client, pair, q, written, snippet):
+    alice, _, conversation = pair
+    client.send(alice, conversation, written)
+
+    assert hits(client, alice, q, conversation)["items"][0]["snippet"] == snippet
+
+
 # --- highlighting -----------------------------------------------------------
 
 def test_matches_are_wrapped_in_mark(client, pair):

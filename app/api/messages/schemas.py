@@ -51,7 +51,8 @@ class MessagePageSchema(Schema):
 class SearchQuerySchema(Schema):
     q = fields.String(required=True, validate=[validate.Length(min=1, max=500), no_nul], metadata={
         "description": 'Web-search syntax ("phrase", or, -word) plus filters from:USERNAME, '
-                       "before:YYYY-MM-DD, after:YYYY-MM-DD, has:image",
+                       "before:YYYY-MM-DD, after:YYYY-MM-DD, has:image. Whole words match by their "
+                       "English stem, ignoring letter case and accents (cafe finds café)",
         "example": '"dinner plans" from:alice after:2026-01-31'})
     cursor = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
