@@ -4,17 +4,19 @@ Query syntax: PostgreSQL's web-search syntax ("quoted phrase", or, -word) plus t
 from:USERNAME, before:YYYY-MM-DD (earlier than that day), after:YYYY-MM-DD (later than that
 day) and has:image. Dates are UTC days.
 """
+import functools
 import html
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import REAL, BigInteger, any_, exists, func, literal, select, text, tuple_
+from sqlalchemy import REAL, BigInteger, any_, bindparam, exists, func, literal, select, text, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import Message, MessageImage, Participant, User
+from app.services import message_rows
 from app.services.conversations import conversation_for
 from app.services.pagination import decode_cursor, encode_cursor
 
@@ -77,7 +79,7 @@ def _parse_day(name, value):
 
 @dataclass
 class SearchHit:
-    message: Message
+    message: message_rows.MessageView
     rank: float
     snippet: str
 
@@ -93,6 +95,11 @@ RANK_LIMIT = 1000
 # expect in more than this many of the searched messages goes newest first without counting;
 # below it, the count decides. The margin over RANK_LIMIT absorbs the estimate's error.
 ESTIMATE_LIMIT = 2 * RANK_LIMIT
+# Ranking such a word in a few thousand messages (one busy conversation) through the GIN index still
+# reads its whole entry; reading the searched messages and checking each is cheaper when they are
+# fewer than the entry's length over DIRECT_COST, what one checked message costs in index entries
+# (measured: bench/RESULTS.md, target 5).
+DIRECT_COST = 20
 
 
 def search_messages(user_id, q, *, conversation_id=None, cursor=None, limit=20):
@@ -118,12 +125,14 @@ def search_messages(user_id, q, *, conversation_id=None, cursor=None, limit=20):
     # planner then sees how many messages they cover and picks its indexes accordingly. The ids
     # are one array value: an IN list of hundreds costs SQLAlchemy a bind parameter each.
     conditions = [Message.conversation_id == any_(literal(scope, ARRAY(BigInteger))), *searchable(),
-                  *_filters(parsed, tsquery, sender_id)]
+                  *_filters(parsed, sender_id)]
     page = None
-    if tsquery is not None and (position.ranked if position else not _too_common(parsed, scope)):
-        page = _ranked(conditions, tsquery, position, limit)
-    ids, next_cursor = page or _newest(conditions, position, limit)
-    return _load(ids, tsquery), next_cursor
+    if tsquery is not None:
+        statistics = None if position else _word_statistics(parsed, scope)
+        if position.ranked if position else not (statistics and statistics.too_common):
+            page = _ranked(conditions, tsquery, position, limit, direct=bool(statistics and statistics.direct))
+    ids, next_cursor = page or _newest(conditions + _matching(tsquery), position, limit)
+    return _load(ids, parsed.text), next_cursor
 
 
 def searchable():
@@ -139,28 +148,48 @@ def _scope(user_id, conversation_id):
     return list(db.session.scalars(select(Participant.conversation_id).where(Participant.user_id == user_id)))
 
 
-# How many of the conversations' messages (their last_seq: deleted and system messages too) hold
-# the word, from the share of all messages ANALYZE (autovacuum) last found holding it, for the
-# words most common in messages.search_text; no row for any other query.
-_EXPECTED_MATCHES = text("""
-    SELECT u.share * (SELECT sum(last_seq) FROM conversations WHERE id = ANY(:scope))
+# The share of all messages ANALYZE (autovacuum) last found holding the word, for the words most
+# common in messages.search_text (no row for any other query); the messages of the conversations
+# (their last_seq: deleted and system messages too); and the messages of all conversations.
+_WORD_STATISTICS = text("""
+    SELECT u.share, (SELECT sum(last_seq) FROM conversations WHERE id = ANY(:scope)) AS searched,
+           (SELECT reltuples FROM pg_class WHERE oid = 'messages'::regclass) AS stored
     FROM pg_stats s, unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(lexeme, share)
     WHERE s.schemaname = current_schema() AND s.tablename = 'messages' AND s.attname = 'search_text'
       AND quote_literal(u.lexeme) = querytree(websearch_to_tsquery(:config, :words))""")
 
 
-def _too_common(parsed, scope):
-    """Whether the query is one word, without filters, so common that PostgreSQL's statistics
-    expect it in more than ESTIMATE_LIMIT of the messages of the `scope` conversations: then its
-    matches are not even counted. (A filter's share is unknown: a filtered word is counted.)"""
+@dataclass
+class _WordStatistics:
+    """What PostgreSQL's statistics say of a common word in the searched conversations."""
+
+    share: float  # of all messages holding the word
+    searched: int  # messages in the searched conversations
+    stored: float  # messages in all conversations
+
+    @property
+    def too_common(self):
+        """Expected in more than ESTIMATE_LIMIT of the searched messages: its matches are not counted."""
+        return self.share * self.searched > ESTIMATE_LIMIT
+
+    @property
+    def direct(self):
+        """Cheaper to check each searched message than to read the word's index entry."""
+        return self.searched * DIRECT_COST < self.share * self.stored
+
+
+def _word_statistics(parsed, scope):
+    """_WordStatistics of a query of one word, without filters, among the words most common in all
+    messages; None for any other query. (A filter's share is unknown: a filtered word is counted.)"""
     if parsed.filtered or len(parsed.text.split()) != 1:
-        return False
-    expected = db.session.scalar(_EXPECTED_MATCHES, {"config": TS_CONFIG, "words": parsed.text, "scope": scope})
-    return expected is not None and expected > ESTIMATE_LIMIT
+        return None
+    row = db.session.execute(_WORD_STATISTICS, {"config": TS_CONFIG, "words": parsed.text, "scope": scope}).first()
+    return _WordStatistics(row.share, int(row.searched or 0), row.stored) if row else None
 
 
-def _ranked(conditions, tsquery, position, limit):
+def _ranked(conditions, tsquery, position, limit, direct=False):
     """(ids of the page, next cursor) best first, or None when more than RANK_LIMIT messages match.
+    `direct`: check the words in each message of the searched conversations, not through the index.
 
     A later page continues the order its first page began, even if a few more messages match by
     now; a cursor into far more matches than were ranked (forged, or the matches grew past twice
@@ -169,7 +198,7 @@ def _ranked(conditions, tsquery, position, limit):
     cap = RANK_LIMIT if position is None else 2 * RANK_LIMIT
     matches = db.session.execute(
         select(Message.id, func.ts_rank_cd(Message.search_text, tsquery).label("rank"))
-        .where(*conditions).limit(cap + 1)).all()
+        .where(*conditions, *_matching(tsquery, direct)).limit(cap + 1)).all()
     if len(matches) > cap:
         if position is None:
             return None
@@ -194,26 +223,45 @@ def _newest(conditions, position, limit):
     return [row.id for row in page], encode_cursor(NEWEST, page[-1].created_at.isoformat(), page[-1].id)
 
 
-def _load(ids, tsquery):
-    """The hits for these message ids, in their order, with ranks and snippets."""
+def _load(ids, words):
+    """The hits for these message ids, in their order, with ranks and snippets of `words` (none:
+    the start of each message)."""
     if not ids:
         return []
-    if tsquery is not None:
+    rows = db.session.execute(_hits(bool(words)), {"ids": ids, "words": words}).all()
+    found = {row.m_id: row for row in rows}
+    # A message deleted along with its conversation since the ids were read is left out.
+    return [SearchHit(message_rows.message_view(found[i]), found[i].rank, safe_snippet(found[i].snippet))
+            for i in ids if i in found]
+
+
+@functools.cache
+def _hits(with_words):
+    """The statement of _load (bound: `ids`, and `words` when `with_words`): the messages in the
+    columns MessageSchema dumps (message_rows), with rank and snippet. Built once per shape:
+    building it costs more CPU than running it."""
+    if with_words:
+        tsquery = func.websearch_to_tsquery(TS_CONFIG, bindparam("words"))
         rank = func.ts_rank_cd(Message.search_text, tsquery)
         snippet = func.ts_headline(TS_CONFIG, Message.content, tsquery, HEADLINE_OPTIONS)
     else:
         rank, snippet = literal(0.0, REAL), func.left(Message.content, 200)
-    rows = db.session.execute(select(Message, rank.label("rank"), snippet.label("snippet"))
-                              .where(Message.id.in_(ids))).all()
-    found = {row.Message.id: row for row in rows}
-    # A message deleted along with its conversation since the ids were read is left out.
-    return [SearchHit(found[i].Message, found[i].rank, safe_snippet(found[i].snippet)) for i in ids if i in found]
+    query = (select(rank.label("rank"), snippet.label("snippet")).select_from(Message)
+             .where(Message.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))))
+    return message_rows.with_message_columns(query, Message)
 
 
-def _filters(parsed, tsquery, sender_id):
+def _matching(tsquery, direct=False):
+    """The condition that the message holds the words (none without words). `direct`: in a form the
+    GIN index does not serve (ts_match_vq is the function behind @@), so that PostgreSQL reads the
+    searched conversations' messages by their own index and checks each."""
+    if tsquery is None:
+        return []
+    return [func.ts_match_vq(Message.search_text, tsquery) if direct else Message.search_text.op("@@")(tsquery)]
+
+
+def _filters(parsed, sender_id):
     conditions = []
-    if tsquery is not None:
-        conditions.append(Message.search_text.op("@@")(tsquery))
     if sender_id is not None:
         conditions.append(Message.sender_id == sender_id)
     if parsed.before:

@@ -436,3 +436,31 @@ def test_deleted_messages_are_not_found(client, pair, app):
         db.session.commit()
 
     assert contents(hits(client, alice, "secret", conversation)) == ["keep this secret"]
+
+
+@pytest.mark.parametrize("direct_cost", [0, 10**9], ids=["checking_each_message", "through_the_index"])
+def test_a_common_word_is_ranked_alike_read_through_the_index_or_message_by_message(client, pair, app, monkeypatch,
+                                                                                   direct_cost):
+    alice, _, conversation = pair
+    carol = client.user("carol")
+    elsewhere = client.conversation(carol, client.user("dave"))
+    with_carol = client.conversation(alice, carol)
+    # After ANALYZE, PostgreSQL's statistics have "invoice" in most messages: far more index entries
+    # than alice's conversation has messages, so DIRECT_COST decides how its matches are read.
+    for n in range(20):
+        client.send(carol, elsewhere, f"invoice {n}")
+    client.send(carol, with_carol, "invoice invoice invoice invoice")  # not in the conversation searched
+    gone = client.send(alice, conversation, "invoice invoice invoice invoice")["id"]
+    best = client.send(alice, conversation, "invoice invoice invoice")["id"]
+    other = client.send(alice, conversation, "an invoice")["id"]
+    client.send(alice, conversation, "nothing to see")
+    with app.app_context():
+        db.session.execute(update(Message).where(Message.id == gone).values(deleted_at=datetime.now(timezone.utc)))
+        db.session.execute(text("ANALYZE messages"))
+        db.session.commit()
+    monkeypatch.setattr(search_service, "DIRECT_COST", direct_cost)
+
+    found = every_hit(client, alice, "invoice", conversation)
+
+    assert [hit["message"]["id"] for hit in found] == [best, other]
+    assert found[0]["snippet"] == "<mark>invoice</mark> <mark>invoice</mark> <mark>invoice</mark>"
