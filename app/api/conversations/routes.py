@@ -87,6 +87,7 @@ def add_participants(data, conversation_id):
 @jwt_required()
 @blp.response(204)
 @blp.alt_response(403, description="A participant who is not an admin, removing someone else")
+@blp.alt_response(422, description="A direct conversation: its two participants stay")
 def remove_participant(conversation_id, user_id):
     """Remove a participant (admins), or leave (your own id). Direct conversations: 422."""
     membership.remove_participant(current_user_id(), conversation_id, user_id)
