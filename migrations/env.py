@@ -95,14 +95,23 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        # A migration rewrites tables and builds indexes, which on a large database takes longer
+        # than the statement timeout the app's connections carry (DATABASE_STATEMENT_TIMEOUT_MS):
+        # it would be stopped half done. The connection leaves the pool with the setting
+        # (invalidated below), so no request ever runs without its timeout.
+        connection.exec_driver_sql("SET statement_timeout = 0")
+        connection.commit()
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            connection.invalidate()
 
 
 if context.is_offline_mode():

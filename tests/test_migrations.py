@@ -1,4 +1,6 @@
 """Migrations upgrade -> downgrade -> upgrade on a real PostgreSQL, in a database of their own."""
+import copy
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -176,3 +178,24 @@ def test_0006_upgraded_again_after_its_index_build_failed_finishes_the_upgrade(s
 
     assert search_index() == ("gin", True)
     assert search_text_matches("cafe", "english_unaccent") == ["cafe", "un café"]
+
+
+def test_migrations_run_without_the_apps_statement_timeout(scratch_app, make_app, scratch_url):
+    upgrade(revision="0004")
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (username, display_name, password_hash) VALUES ('u', 'u', 'x')"))
+        connection.execute(text("INSERT INTO conversations (kind, title) VALUES ('group', 't')"))
+        connection.execute(text("INSERT INTO messages (conversation_id, seq, sender_id, content) "
+                                "SELECT 1, n, 1, 'message number ' || n FROM generate_series(1, 100000) AS n"))
+    # 0006 rewrites messages (a second and more here): longer than half a second, here as on a
+    # large database against the 15 s default.
+    options = copy.deepcopy(scratch_app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options["connect_args"]["options"] = "-c statement_timeout=500"
+    hurried = make_app({"SQLALCHEMY_DATABASE_URI": scratch_url, "SQLALCHEMY_ENGINE_OPTIONS": options})
+
+    with hurried.app_context():
+        upgrade()
+
+        assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == "0006"
+        assert db.session.scalar(text("SHOW statement_timeout")) == "500ms"  # the app's connections keep theirs
+        db.session.rollback()

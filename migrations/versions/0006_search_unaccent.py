@@ -12,9 +12,9 @@ For operators (docs/runbook.md, "Migration 0006: search ignores accents"):
   place: the column is dropped and added again in one statement, which rewrites the messages table
   under an ACCESS EXCLUSIVE lock (sends and reads of messages wait). It waits at most LOCK_WAIT
   for that lock (if another transaction holds messages longer, it fails, having changed nothing:
-  upgrade again), and runs without the app's statement timeout. Its GIN index is built after that
-  commits, CONCURRENTLY, so the lock does not last the index build; meanwhile search works
-  without the index, slower. ANALYZE then gives the new column the statistics search relies on
+  upgrade again); like every migration it runs without the app's statement timeout
+  (migrations/env.py). Its GIN index is built after that commits, CONCURRENTLY, so the lock does
+  not last the index build; meanwhile search works without the index, slower. ANALYZE then gives the new column the statistics search relies on
   (services.search) and the planner its estimates.
 - If the index build fails or is interrupted, upgrade again: the rewrite is not done twice (the
   configuration exists only once it committed), and an invalid index left behind is dropped first.
@@ -62,10 +62,9 @@ def _configuration_exists():
 
 def _rewrite_search_text(config):
     """search_text computed again with the text search configuration `config` (its index goes with it)."""
-    # The app's DATABASE_STATEMENT_TIMEOUT_MS would stop the rewrite of a large table. While the
-    # statement waits for its lock, every query of messages queues behind it: give up after LOCK_WAIT
-    # (another transaction holds messages that long) rather than stall the service; upgrade again.
-    op.execute("SET LOCAL statement_timeout = 0")
+    # While the statement waits for its lock, every query of messages queues behind it: give up
+    # after LOCK_WAIT (another transaction holds messages that long) rather than stall the service;
+    # upgrade again.
     op.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
     # One statement, one rewrite: the dropped column's values are not copied into the new table.
     op.execute("ALTER TABLE messages DROP COLUMN search_text, ADD COLUMN search_text tsvector "
@@ -75,12 +74,8 @@ def _rewrite_search_text(config):
 def _index_search_text():
     """The GIN index of search_text, built without blocking writes, and the column's statistics."""
     with op.get_context().autocommit_block():
-        op.execute("SET statement_timeout = 0")  # for this connection, until the RESET
-        try:
-            op.drop_index("ix_messages_search_text", table_name="messages", postgresql_concurrently=True,
-                          if_exists=True)
-            op.create_index("ix_messages_search_text", "messages", ["search_text"], postgresql_using="gin",
-                            postgresql_concurrently=True)
-            op.execute("ANALYZE messages")
-        finally:
-            op.execute("RESET statement_timeout")
+        op.drop_index("ix_messages_search_text", table_name="messages", postgresql_concurrently=True,
+                      if_exists=True)
+        op.create_index("ix_messages_search_text", "messages", ["search_text"], postgresql_using="gin",
+                        postgresql_concurrently=True)
+        op.execute("ANALYZE messages")
