@@ -10,10 +10,12 @@ Gunicorn processes (--processes, default 2) on free loopback ports, opens the co
 processes, bench/generators.py; the two members of a pair on different server processes), sends
 messages at the set rate spread over the pairs, and reports: connections held, messages/s
 persisted (ok acks) and delivered (message_received), sender emit -> recipient receive latency
-p50/p95/p99, errors, server RSS per connection, and the CPU the servers' workers and Redis (its
-own INFO CPU) used while sending: in total, per delivered message, and while idle (measured over
---idle seconds before sending, all connections open). Then it does the same against
-bench/relay.py. With several --processes, each count is measured in turn (ours, then the relay);
+p50/p95/p99, errors, server RSS per connection, and the CPU the servers' workers, Redis (its
+own INFO CPU) and PostgreSQL (its processes, when it runs on this machine) used while sending: in
+total, per delivered message, and while idle (measured over --idle seconds before sending, all
+connections open). Then it does the same against bench/relay.py, bare, and as the persisting relay
+(each message stored with our send's statement and a commit, on raw psycopg2: PostgreSQL's own
+price). With several --processes, each count is measured in turn (ours, then the relays);
 --connect-to K puts every client on the first K of them, the others running with no one (what
 idle processes cost per message). Prints a JSON report and a Markdown table.
 With --profile DIR, py-spy (requirements-bench.txt) samples the first server's worker while
@@ -29,6 +31,7 @@ from psycogreen.gevent import patch_psycopg  # noqa: E402
 patch_psycopg()
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
@@ -98,6 +101,31 @@ def redis_cpu(client):
     """CPU seconds Redis itself has used so far (its INFO CPU: the main process, user + system)."""
     info = client.info("cpu")
     return info["used_cpu_user"] + info["used_cpu_sys"]
+
+
+def postgres_process(database_url):
+    """PostgreSQL's postmaster (psutil.Process), if it runs on this machine and its data directory
+    is readable (the embedded server always), else None."""
+    from bench.seed import query
+
+    try:
+        (data_directory,), = query(database_url, "SHOW data_directory")
+        return psutil.Process(int((Path(data_directory) / "postmaster.pid").read_text().split()[0]))
+    except (OSError, ValueError, psutil.Error):
+        return None
+
+
+def postgres_cpu(postmaster):
+    """CPU seconds PostgreSQL has used so far: the postmaster, its live backends and helpers, and
+    (its children times) those that have exited; 0 when it is not measurable here."""
+    if postmaster is None:
+        return 0.0
+    times = postmaster.cpu_times()
+    used = times.user + times.system + times.children_user + times.children_system
+    for child in postmaster.children():
+        with contextlib.suppress(psutil.Error):
+            used += sum(child.cpu_times()[:2])
+    return used
 
 
 def seed(env, pairs):
@@ -175,7 +203,7 @@ class Run:
                 self.latencies.append(now - sent_at)
 
         client.on("message_received", received, namespace=NAMESPACE)
-        auth = {"room": pair} if self.relay else {"token": token}
+        auth = {"room": pair, "token": token} if self.relay else {"token": token}
         try:
             # Both members of a pair on different processes when there are several: cross-process delivery.
             client.connect(self.urls[index % len(self.urls)], auth=auth, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=30)
@@ -205,7 +233,8 @@ class Run:
             token, conversation_id, room = self.clients[index]
             content = f"m{i}"
             payload = {"content": content, "client_message_id": f"{self.tag}-{i}"}
-            payload.update({"room": room} if self.relay else {"conversation_id": conversation_id})
+            payload.update({"room": room, "conversation_id": conversation_id} if self.relay
+                           else {"conversation_id": conversation_id})
             self.send_times[content] = time.perf_counter()
             try:
                 client.emit("send_message", payload, namespace=NAMESPACE, callback=self._acked)
@@ -248,6 +277,7 @@ def measure(name, module, env, clients, args, processes, relay, app=None):
     ports = [free_port() for _ in range(processes)]
     servers = []
     redis_client = redis.Redis.from_url(env["REDIS_URL"])
+    postmaster = postgres_process(env["DATABASE_URL"])
     try:
         servers = start_servers(module, env, ports)
         rss_before = worker_rss(servers)
@@ -260,11 +290,13 @@ def measure(name, module, env, clients, args, processes, relay, app=None):
         gevent.sleep(2)  # let connect-time work (presence fan-out) settle
         rss_connected = worker_rss(servers)
         load_before = os.getloadavg()[0]
-        idle_cpu, idle_redis = worker_cpu(servers), redis_cpu(redis_client)
+        idle_cpu, idle_redis, idle_postgres = worker_cpu(servers), redis_cpu(redis_client), postgres_cpu(postmaster)
         gevent.sleep(args.idle)
         cpu_before, redis_before = worker_cpu(servers), redis_cpu(redis_client)
         idle_cpu, idle_redis = (cpu_before - idle_cpu) / args.idle, (redis_before - idle_redis) / args.idle
+        idle_postgres = (postgres_cpu(postmaster) - idle_postgres) / args.idle
         persisted_before = persisted_count(app) if app else 0
+        postgres_before = postgres_cpu(postmaster)
         profiler = profile_first_worker(servers, args, name, processes)
         elapsed, total = run.send(args.rate, args.duration)
         if profiler:
@@ -272,6 +304,7 @@ def measure(name, module, env, clients, args, processes, relay, app=None):
         run.drain(total, timeout=args.drain)
         send_window = max(elapsed, 1e-9)
         cpu, redis_used = worker_cpu(servers) - cpu_before, redis_cpu(redis_client) - redis_before
+        postgres_used = postgres_cpu(postmaster) - postgres_before
         persisted = (persisted_count(app) - persisted_before) if app else None
         lost = run.undelivered
         delivered = max(run.delivered, 1)
@@ -296,6 +329,12 @@ def measure(name, module, env, clients, args, processes, relay, app=None):
             "redis_cpu_ms_per_message": round(redis_used / delivered * 1000, 3),
             "redis_cpu_ms_per_message_net_of_idle": round((redis_used - idle_redis * elapsed) / delivered * 1000, 3),
             "redis_idle_cpu_ms_per_s": round(idle_redis * 1000, 2),
+            # PostgreSQL's processes (None when it does not run here): its share of what a message costs.
+            "postgres_cpu_s": round(postgres_used, 3) if postmaster else None,
+            "postgres_cpu_ms_per_message": round(postgres_used / delivered * 1000, 3) if postmaster else None,
+            "postgres_idle_cpu_ms_per_s": round(idle_postgres * 1000, 2) if postmaster else None,
+            # The servers' workers, Redis and PostgreSQL together (the load generator left out).
+            "all_cpu_ms_per_message": round((cpu + redis_used + postgres_used) / delivered * 1000, 2),
             "server_rss_mib": round(rss_connected / 2**20, 1),
             "rss_per_connection_kib": round((rss_connected - rss_before) / max(held, 1) / 1024, 1),
         }
@@ -316,7 +355,8 @@ def main():
     parser.add_argument("--processes", type=int, nargs="+", default=[2],
                         help="server processes (as docker-compose runs two); several counts are measured in turn")
     parser.add_argument("--idle", type=float, default=5, help="seconds of idle CPU measured before sending")
-    parser.add_argument("--only", choices=["app", "relay"], help="measure one server only")
+    parser.add_argument("--only", choices=["app", "relay", "persisting-relay"], nargs="+",
+                        help="measure only these servers (default: all three)")
     parser.add_argument("--connect-to", type=int, metavar="K",
                         help="connect the clients to the first K processes only (the others hold no one)")
     parser.add_argument("--generators", type=int, default=1,
@@ -337,15 +377,19 @@ def main():
            "MEDIA_ROOT": os.path.join(var_dir, "media"),
            "SEND_RATE_LIMIT": str(10**9), "JWT_ACCESS_TOKEN_MINUTES": "240", "RATELIMIT_ENABLED": "false"}
     results = []
+    only = args.only or ["app", "relay", "persisting-relay"]
     try:
         app, clients = seed(env, pairs)
         for processes in args.processes:
-            if args.only in (None, "app"):
+            if "app" in only:
                 results.append(measure("app (auth, PostgreSQL, presence)", "wsgi:app", env, clients, args, processes,
                                        False, app))
-            if args.only in (None, "relay"):
+            if "relay" in only:
                 results.append(measure("bare Flask-SocketIO relay", "bench.relay:app", env, clients, args, processes,
                                        True))
+            if "persisting-relay" in only:
+                results.append(measure("persisting relay (raw psycopg2)", "bench.relay:app",
+                                       {**env, "RELAY_PERSIST": "1"}, clients, args, processes, True, app))
     finally:
         stop_all(services)
         shutil.rmtree(var_dir, ignore_errors=True)
@@ -359,19 +403,20 @@ def main():
 
 
 def markdown(results):
-    rows = ["| server | procs | load avg before | conns held | sent | delivered/s | p50 ms | p95 ms | p99 ms | errors"
-            " | undelivered | server CPU s | server CPU ms/msg | net of idle | idle server CPU ms/s | Redis CPU s"
-            " | Redis CPU ms/msg | net of idle | KiB/conn |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| server | procs | load avg before | conns held | sent | persisted/s | delivered/s | p50 ms | p95 ms | p99 ms"
+            " | errors | undelivered | server CPU s | server CPU ms/msg | net of idle | idle server CPU ms/s"
+            " | Redis CPU s | Redis CPU ms/msg | net of idle | PostgreSQL CPU ms/msg | all CPU ms/msg | KiB/conn |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         lat = r["latency_ms"]
         procs = r["processes"] if r["holding_clients"] == r["processes"] else f"{r['holding_clients']} of {r['processes']}"
         rows.append(f"| {r['server']} | {procs} | {r['load_average_before']} | {r['connections_held']} | "
-                    f"{r['sent']} | {r['delivered_per_s']} | {lat[50]} | {lat[95]} | {lat[99]} | {r['errors']} | "
+                    f"{r['sent']} | {r['persisted_per_s']} | {r['delivered_per_s']} | {lat[50]} | {lat[95]} | "
+                    f"{lat[99]} | {r['errors']} | "
                     f"{r['undelivered']} | {r['server_cpu_s']} | {r['server_cpu_ms_per_message']} | "
                     f"{r['server_cpu_ms_per_message_net_of_idle']} | {r['server_idle_cpu_ms_per_s']} | "
                     f"{r['redis_cpu_s']} | {r['redis_cpu_ms_per_message']} | {r['redis_cpu_ms_per_message_net_of_idle']} | "
-                    f"{r['rss_per_connection_kib']} |")
+                    f"{r['postgres_cpu_ms_per_message']} | {r['all_cpu_ms_per_message']} | {r['rss_per_connection_kib']} |")
     return "\n".join(rows)
 
 

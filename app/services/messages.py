@@ -30,10 +30,11 @@ class SendResult:
 # unarchive: one round trip. The seqs come from the conversation row, updated (and so locked) in
 # the same transaction as the insert: seq and event_seq are gap-free and strictly increasing even
 # with concurrent senders and other changes (services.event_log). A duplicate client_message_id
-# inserts nothing (ON CONFLICT); the caller then rolls back, undoing the bump.
+# inserts nothing (ON CONFLICT); the caller then rolls back, undoing the bump. (bench/relay.py's
+# persisting relay runs it too: PostgreSQL's share of a send, measured alone.)
 # No row comes back when the sender is not a participant; `id` is NULL for a duplicate, and for a
 # reply_to_id that names no message of the conversation (then `parent_id` is NULL too).
-_INSERT_MESSAGE = text(f"""
+INSERT_MESSAGE = text(f"""
 WITH member AS (
     SELECT u.username, u.display_name
     FROM conversation_participants p JOIN users u ON u.id = p.user_id
@@ -82,7 +83,7 @@ def send_message(sender_id, conversation_id, content, client_message_id=None, im
     `door` ("rest" or "socket") is where it came in: each stored message is counted and logged
     with it (ids and duration, never the content), each refusal counted with its error code.
 
-    Seqs are gap-free and strictly increasing per conversation (see _INSERT_MESSAGE).
+    Seqs are gap-free and strictly increasing per conversation (see INSERT_MESSAGE).
     A retry with the same client_message_id returns the original message and does not count
     against the sending limit. With images, the text may be empty: the images are checked and
     locked (images.attachable_images) and attached in the same transaction as the insert, so
@@ -126,7 +127,7 @@ def _store(sender_id, conversation_id, content, client_message_id, image_ids, re
                 _refuse_revoked(token_id)
                 return SendResult(original, created=False)
             attached = images.attachable_images(sender_id, conversation_id, list(image_ids))
-        row = db.session.execute(_INSERT_MESSAGE, {
+        row = db.session.execute(INSERT_MESSAGE, {
             "conversation_id": conversation_id, "sender_id": sender_id, "content": text_,
             "client_message_id": client_message_id, "reply_to_id": reply_to_id,
             "mention_names": mentions.mentioned_names(text_)}).one_or_none()
