@@ -9,7 +9,8 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import log_format
-from app import api, database_observer, metrics_endpoint, outages, realtime, redis_client, security_headers, web
+from app import (api, database_checkout, database_observer, metrics_endpoint, outages, realtime, redis_client,
+                 security_headers, web)
 from app import config as settings
 from app import models  # noqa: F401  (tables must be known to Flask-Migrate)
 from app.api.openapi import openapi
@@ -79,10 +80,12 @@ def register_observability(app):
 
 
 def watch_dependencies(app):
-    """Database metrics, and the probes that tell when PostgreSQL or Redis is back (app/outages.py)."""
+    """Database metrics, the checks of pooled connections, and the probes that tell when PostgreSQL
+    or Redis is back (app/outages.py)."""
     with app.app_context():
         engine = db.engine
     database_observer.observe(engine)
+    database_checkout.check_at_checkout(engine)
 
     def postgres_answers():
         with engine.connect() as connection:

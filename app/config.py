@@ -159,8 +159,8 @@ def from_env(env=None):
         "SQLALCHEMY_DATABASE_URI": _psycopg2_url(_url(env, "DATABASE_URL", ("postgresql", "postgres"),
                                                       "postgresql://user:password@localhost:5432/messaging")),
         "SQLALCHEMY_ENGINE_OPTIONS": {
-            # pre_ping lets the pool drop connections that died with a PostgreSQL restart.
-            "pool_pre_ping": True,
+            # No pool_pre_ping (a round trip at every checkout): app/database_checkout.py checks
+            # connections without one, and lets the pool drop those that died with a restart.
             # A failed statement's error (and the engine's log at INFO) leaves out its parameters:
             # they are message text, search terms, password hashes.
             "hide_parameters": True,
