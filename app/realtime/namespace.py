@@ -169,7 +169,8 @@ class MessagingNamespace(Namespace):
         if connection.typing_in and conversation_id in connection.typing_in:
             connection.typing_in.discard(conversation_id)
             typing.stop(conversation_id, connection.user_id, self._participants(connection, conversation_id))
-        return {"client_message_id": result.message.client_message_id, "message": _messages.dump(result.message)}
+        dumped = result.dumped if result.dumped is not None else _messages.dump(result.message)
+        return {"client_message_id": result.message.client_message_id, "message": dumped}
 
     @acknowledged(MessageRefSchema)
     def on_mark_read(self, connection, data):

@@ -22,7 +22,7 @@ def emit_to_users(event, payload, user_ids):
 
 def message_created(message, participants, event_seq):
     """A new message was stored (logged as `event_seq`): deliver it to the participants' sockets
-    (and push to offline ones)."""
+    (and push to offline ones). Returns the message as the events carried it (MessageSchema)."""
     payload = message_event(event_seq, message)
     batch = message_queue.EventBatch()  # both events in one round trip to Redis
     batch.emit_to_users("message_received", payload, [uid for uid in participants if uid != message.sender_id])
@@ -32,6 +32,7 @@ def message_created(message, participants, event_seq):
                             [message.sender_id])
     batch.send()
     notifications.schedule_for_new_message(message)
+    return payload["message"]
 
 
 def conversation_changed(conversation_id, logged):

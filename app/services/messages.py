@@ -24,6 +24,9 @@ class SendResult:
     message: Message
     created: bool  # False when a retry returned the message stored the first time
     quota: object = None  # send_limits.Quota, None for a retry (it did not count)
+    # The message in the wire format (schemas.messages.MessageSchema) as its events carried it, for
+    # a door to answer with (dumped once per send); None for a retry.
+    dumped: dict = None
 
 
 # Participation check, reply check, seq and event_seq bump, insert (with its mentions), logging,
@@ -155,8 +158,8 @@ def _store(sender_id, conversation_id, content, client_message_id, image_ids, re
                       images=attached)
     set_committed_value(message, "reactions", [])
     set_committed_value(message, "reply_to", _parent(row, conversation_id))
-    events.message_created(message, row.participant_ids, row.event_seq)
-    return SendResult(message, created=True, quota=quota)
+    dumped = events.message_created(message, row.participant_ids, row.event_seq)
+    return SendResult(message, created=True, quota=quota, dumped=dumped)
 
 
 def _refuse_revoked(token_id):
