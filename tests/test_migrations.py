@@ -114,6 +114,14 @@ def test_existing_groups_get_an_admin_and_existing_messages_their_place_in_the_l
     assert positions == [(1, 2), (2, 0)]
 
 
+def store_messages(connection, rows):
+    """User 1, group conversation 1, and the messages (conversation_id, seq, sender_id, content) of
+    `rows` (a VALUES list or a SELECT), written with SQL: the models are the newest schema's."""
+    connection.execute(text("INSERT INTO users (username, display_name, password_hash) VALUES ('u', 'u', 'x')"))
+    connection.execute(text("INSERT INTO conversations (kind, title) VALUES ('group', 't')"))
+    connection.execute(text(f"INSERT INTO messages (conversation_id, seq, sender_id, content) {rows}"))
+
+
 def search_text_matches(q, config):
     """The contents of the messages whose search_text matches `q` (web-search syntax) read with `config`."""
     with db.engine.connect() as connection:
@@ -133,10 +141,7 @@ def search_index():
 def test_0006_makes_stored_messages_found_without_their_accents_and_its_downgrade_undoes_it(scratch_app):
     upgrade(revision="0005")
     with db.engine.begin() as connection:
-        connection.execute(text("INSERT INTO users (username, display_name, password_hash) VALUES ('u', 'u', 'x')"))
-        connection.execute(text("INSERT INTO conversations (kind, title) VALUES ('group', 't')"))
-        connection.execute(text("INSERT INTO messages (conversation_id, seq, sender_id, content) VALUES "
-                                "(1, 1, 1, 'un café noir'), (1, 2, 1, 'cafe noir'), (1, 3, 1, 'Running late')"))
+        store_messages(connection, "VALUES (1, 1, 1, 'un café noir'), (1, 2, 1, 'cafe noir'), (1, 3, 1, 'Running late')")
     both = ["cafe noir", "un café noir"]
 
     upgrade()
@@ -164,10 +169,7 @@ def test_0006_upgraded_again_after_its_index_build_failed_finishes_the_upgrade(s
     # What a failed CREATE INDEX CONCURRENTLY leaves: the rewrite and the configuration committed,
     # an invalid index of that name, the version still 0005.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("INSERT INTO users (username, display_name, password_hash) VALUES ('u', 'u', 'x')"))
-        connection.execute(text("INSERT INTO conversations (kind, title) VALUES ('group', 't')"))
-        connection.execute(text("INSERT INTO messages (conversation_id, seq, sender_id, content) VALUES "
-                                "(1, 1, 1, 'un café'), (1, 2, 1, 'cafe')"))
+        store_messages(connection, "VALUES (1, 1, 1, 'un café'), (1, 2, 1, 'cafe')")
         connection.execute(text("DROP INDEX ix_messages_search_text"))
         with pytest.raises(IntegrityError):
             connection.execute(text("CREATE UNIQUE INDEX CONCURRENTLY ix_messages_search_text ON messages (conversation_id)"))
@@ -183,10 +185,7 @@ def test_0006_upgraded_again_after_its_index_build_failed_finishes_the_upgrade(s
 def test_migrations_run_without_the_apps_statement_timeout(scratch_app, make_app, scratch_url):
     upgrade(revision="0004")
     with db.engine.begin() as connection:
-        connection.execute(text("INSERT INTO users (username, display_name, password_hash) VALUES ('u', 'u', 'x')"))
-        connection.execute(text("INSERT INTO conversations (kind, title) VALUES ('group', 't')"))
-        connection.execute(text("INSERT INTO messages (conversation_id, seq, sender_id, content) "
-                                "SELECT 1, n, 1, 'message number ' || n FROM generate_series(1, 100000) AS n"))
+        store_messages(connection, "SELECT 1, n, 1, 'message number ' || n FROM generate_series(1, 100000) AS n")
     # 0006 rewrites messages (a second and more here): longer than half a second, here as on a
     # large database against the 15 s default.
     options = copy.deepcopy(scratch_app.config["SQLALCHEMY_ENGINE_OPTIONS"])
