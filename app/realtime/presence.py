@@ -22,8 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def _announce(change):
-    if change.changed:
-        events.presence_changed(change, model.contact_ids(change.user_id))
+    _announce_all([change])
     return change
 
 

@@ -93,13 +93,9 @@ def user_typing(conversation_id, user_id, is_typing, recipient_ids):
                   recipient_ids)
 
 
-def presence_changed(change, contact_ids):
-    """A user's presence really changed (presence.Change): tell everyone who shares a conversation."""
-    presences_changed([(change, contact_ids)])
-
-
 def presences_changed(changes, batch=500):
-    """`presence_changed` for each (change, contact ids) of `changes`, `batch` of them per round trip to Redis."""
+    """Users' presences really changed: for each (presence.Change, contact ids) of `changes`, tell
+    everyone who shares a conversation with the user; `batch` of them per round trip to Redis."""
     for start in range(0, len(changes), batch):
         events = message_queue.EventBatch()
         for change, contact_ids in changes[start:start + batch]:

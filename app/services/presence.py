@@ -226,30 +226,27 @@ def presence_of(user_ids):
 
 # Built once: constructing aliased selects per call cost more CPU than running them (py-spy, bench).
 _mine, _theirs = aliased(Participant), aliased(Participant)
-_CONTACTS = (select(_theirs.user_id).distinct()
-             .join(_mine, _mine.conversation_id == _theirs.conversation_id)
-             .where(_mine.user_id == bindparam("user_id"), _theirs.user_id != bindparam("user_id")))
 _SHARED = (select(_mine.conversation_id)
            .join(_theirs, _theirs.conversation_id == _mine.conversation_id)
            .where(_mine.user_id == bindparam("user_id"), _theirs.user_id == bindparam("other_id")).limit(1))
 
 
+_CONTACTS = (select(_mine.user_id, _theirs.user_id).distinct()
+             .join(_theirs, _theirs.conversation_id == _mine.conversation_id)
+             .where(_mine.user_id.in_(bindparam("user_ids", expanding=True)), _theirs.user_id != _mine.user_id))
+
+
 def contact_ids(user_id):
     """Everyone who shares at least one conversation with `user_id` (not the user)."""
-    return list(db.session.scalars(_CONTACTS, {"user_id": user_id}))
-
-
-_CONTACTS_OF_MANY = (select(_mine.user_id, _theirs.user_id).distinct()
-                     .join(_theirs, _theirs.conversation_id == _mine.conversation_id)
-                     .where(_mine.user_id.in_(bindparam("user_ids", expanding=True)),
-                            _theirs.user_id != _mine.user_id))
+    return contact_ids_of([user_id]).get(user_id, [])
 
 
 def contact_ids_of(user_ids, batch=1000):
-    """{user_id: contact_ids(user_id)} for each of `user_ids` that has contacts, `batch` users per query."""
+    """{user_id: the ids of everyone who shares a conversation with them} for each of `user_ids`
+    that has any, `batch` users per query."""
     user_ids, contacts = list(user_ids), {}
     for start in range(0, len(user_ids), batch):
-        for user_id, contact_id in db.session.execute(_CONTACTS_OF_MANY, {"user_ids": user_ids[start:start + batch]}):
+        for user_id, contact_id in db.session.execute(_CONTACTS, {"user_ids": user_ids[start:start + batch]}):
             contacts.setdefault(user_id, []).append(contact_id)
     return contacts
 
